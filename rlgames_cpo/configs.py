@@ -1,0 +1,49 @@
+"""Hydra config helpers that must run before torch is imported (Isaac Gym needs that order)."""
+
+import importlib.util
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+CFG_DIR = Path(__file__).resolve().parent.parent / "cfg"
+ISAACGYM_HINT = (
+    "Isaac Gym tasks need NVIDIA Isaac Gym Preview 4 (`pip install -e isaacgym/python` from its "
+    "tarball) and IsaacGymEnvs (`pip install -e IsaacGymEnvs` from its git checkout).")
+
+
+def register_resolvers() -> None:
+    """The OmegaConf resolvers IsaacGymEnvs' configs use, under the same names."""
+    resolvers = {
+        "eq": lambda x, y: str(x).lower() == str(y).lower(),
+        "contains": lambda x, y: str(x).lower() in str(y).lower(),
+        "if": lambda pred, a, b: a if pred else b,
+        # The default when the override is '' (how IsaacGymEnvs spells "unset").
+        "resolve_default": lambda default, arg: default if arg == "" else arg,
+    }
+    for name, fn in resolvers.items():
+        OmegaConf.register_new_resolver(name, fn, replace=True)
+
+
+def embedded_tasks() -> list:
+    """Names of the tasks that ship with this package (``cfg/task/*.yaml``)."""
+    return sorted(p.stem for p in (CFG_DIR / "task").glob("*.yaml"))
+
+
+def task_from_argv(argv) -> str:
+    """The ``task=NAME`` override of a command line, or ``''``."""
+    for arg in argv:
+        key, _, value = arg.lstrip("+~").partition("=")
+        if key == "task":
+            return value
+    return ""
+
+
+def missing_task_error(task: str) -> str:
+    """Why ``task`` cannot be composed here, or ``''`` when it can."""
+    if not task or task in embedded_tasks():
+        return ""
+    if importlib.util.find_spec("isaacgymenvs") is not None:
+        return ""
+    return (f"task={task} is not an embedded task and IsaacGymEnvs is not installed, so its "
+            f"config cannot be found. {ISAACGYM_HINT} Embedded tasks (no Isaac Gym needed): "
+            f"{', '.join(embedded_tasks())}.")

@@ -1,0 +1,141 @@
+"""From a composed Hydra config (``cfg/config.yaml``) to a running rl_games ``Runner``.
+
+``train.py`` is a thin Hydra entry point around :func:`launch`; the pieces are separate so tests
+and people with their own scripts can reuse them.
+"""
+
+import os
+import random
+from datetime import datetime
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from rlgames_cpo.envs.registry import BACKEND_ENV_NAMES
+
+
+def resolve_rl_device(rl_device: str) -> str:
+    if rl_device != "auto":
+        return rl_device
+    import torch
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+def set_seed(seed: int, torch_deterministic: bool) -> None:
+    """Seeds python, numpy and torch; optionally makes torch pick deterministic kernels."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch_deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+        torch.use_deterministic_algorithms(True)
+
+
+def prepare(cfg: DictConfig) -> DictConfig:
+    """Fills the run-time defaults in place: ``rl_device`` and ``experiment``."""
+    cfg.rl_device = resolve_rl_device(cfg.rl_device)
+    if not cfg.experiment:
+        cfg.experiment = f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
+    return cfg
+
+
+def env_config(cfg: DictConfig) -> dict:
+    """Keyword arguments of the task's backend adapter (``rlgames_cpo.envs``)."""
+    backend = cfg.task.get("backend", "isaacgym")
+    if backend == "envpool":
+        env = cfg.task.env
+        return {
+            "task_id": env.envpoolId,
+            "device": cfg.rl_device,
+            "seed": cfg.seed,
+            "num_threads": env.get("numThreads", 0),
+            "obs_keys": OmegaConf.to_container(env.obsKeys) if env.get("obsKeys") else None,
+            "state_keys": OmegaConf.to_container(env.stateKeys) if env.get("stateKeys") else None,
+            "max_episode_steps": env.get("maxEpisodeSteps"),
+        }
+    if backend == "isaacgym":
+        return {
+            "task_config": OmegaConf.to_container(cfg.task, resolve=True),
+            "seed": cfg.seed,
+            "sim_device": cfg.sim_device,
+            "rl_device": cfg.rl_device,
+            "graphics_device_id": cfg.graphics_device_id,
+            "headless": cfg.headless,
+            "multi_gpu": cfg.multi_gpu,
+        }
+    raise ValueError(f"task.backend={backend!r} is unknown: use one of {sorted(BACKEND_ENV_NAMES)}")
+
+
+def rl_games_params(cfg: DictConfig) -> dict:
+    """The ``params`` dict rl_games' ``Runner.load`` expects, from a prepared config."""
+    params = OmegaConf.to_container(cfg.train, resolve=True)["params"]
+    config = params["config"]
+    backend = cfg.task.get("backend", "isaacgym")
+    num_envs = config["num_actors"]
+    if not isinstance(num_envs, int) or num_envs <= 0:
+        raise ValueError(f"num_envs={num_envs!r} must be a positive integer, e.g. num_envs=64")
+    params["seed"] = cfg.seed
+    config.update(
+        name=cfg.experiment,
+        full_experiment_name=cfg.experiment,
+        train_dir=cfg.train_dir,
+        device=cfg.rl_device,
+        device_name=cfg.rl_device,
+        multi_gpu=cfg.multi_gpu,
+        env_name=BACKEND_ENV_NAMES[backend],
+        env_config=env_config(cfg),
+    )
+    if "torch_compile" not in config and not str(cfg.rl_device).startswith("cuda"):
+        config["torch_compile"] = False
+    config.setdefault("player", {}).setdefault("use_vecenv", True)
+    return params
+
+
+def run_dir(cfg: DictConfig) -> Path:
+    return Path(cfg.train_dir) / cfg.experiment
+
+
+def save_config(cfg: DictConfig) -> Path:
+    """Writes the resolved config to ``<train_dir>/<experiment>/config.yaml``."""
+    path = run_dir(cfg) / "config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    return path
+
+
+def launch(cfg: DictConfig) -> None:
+    """Trains (or, with ``test=True``, plays) the configured task with rl_games."""
+    from rl_games.torch_runner import Runner
+
+    import rlgames_cpo
+    from rlgames_cpo.progress import ProgressObserver
+    from rlgames_cpo.wandb_logging import finish_wandb, init_wandb
+
+    prepare(cfg)
+    if cfg.test and not cfg.checkpoint:
+        raise ValueError("test=True plays a trained policy: give it with checkpoint=PATH "
+                         "(e.g. runs/<experiment>/nn/<experiment>.pth)")
+    if cfg.checkpoint and not Path(cfg.checkpoint).is_file():
+        raise FileNotFoundError(f"checkpoint={cfg.checkpoint} does not exist")
+    set_seed(cfg.seed, cfg.torch_deterministic)
+    params = rl_games_params(cfg)
+
+    wandb_run = None
+    if not cfg.test:
+        save_config(cfg)
+        if cfg.wandb_activate:
+            wandb_run = init_wandb(cfg, run_dir(cfg))
+
+    runner = Runner(algo_observer=ProgressObserver())
+    rlgames_cpo.register(runner)
+    runner.load({"params": params})
+    try:
+        runner.run({"train": not cfg.test, "play": cfg.test,
+                    "checkpoint": cfg.checkpoint or None, "sigma": cfg.sigma or None})
+    finally:
+        finish_wandb(wandb_run)

@@ -1,0 +1,68 @@
+"""Weights & Biases: initialised before rl_games opens its TensorBoard writer, never fatal."""
+
+import netrc
+import os
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+
+def has_credentials() -> bool:
+    """True when an API key is in the environment or in ~/.netrc (what ``wandb login`` writes)."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        hosts = netrc.netrc().hosts
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+    return any("wandb" in host for host in hosts)
+
+
+def init_wandb(cfg: DictConfig, directory: Path):
+    """Starts a W&B run that mirrors rl_games' TensorBoard summaries.
+
+    Tries online when credentials exist, else (or when that fails) offline, with one message.
+    Returns the run, or ``None`` when W&B cannot be used at all; training goes on either way.
+    """
+    try:
+        import wandb
+    except ImportError:
+        print("[rlgames_cpo] wandb_activate=True but wandb is not installed "
+              "(pip install 'rlgames-cpo[wandb]'); training continues without W&B.")
+        return None
+    kwargs = dict(
+        project=cfg.wandb_project,
+        entity=cfg.wandb_entity or None,
+        group=cfg.wandb_group or None,
+        name=cfg.wandb_name or cfg.experiment,
+        tags=list(cfg.wandb_tags) or None,
+        config=OmegaConf.to_container(cfg, resolve=True),
+        sync_tensorboard=True,
+        dir=str(directory),
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    mode = os.environ.get("WANDB_MODE", "online" if has_credentials() else "offline")
+    reason = "no W&B credentials (WANDB_API_KEY or `wandb login`)"
+    if mode != "offline":
+        try:
+            return wandb.init(mode=mode, **kwargs)
+        except Exception as error:  # network, auth, server: none of it may stop training
+            reason = f"W&B online start failed ({type(error).__name__}: {error})"
+    try:
+        run = wandb.init(mode="offline", **kwargs)
+        print(f"[rlgames_cpo] {reason}: logging W&B offline to {directory}/wandb; "
+              "upload later with `wandb sync`.")
+        return run
+    except Exception as error:
+        print(f"[rlgames_cpo] W&B disabled ({type(error).__name__}: {error}); "
+              "training continues with TensorBoard only.")
+        return None
+
+
+def finish_wandb(run) -> None:
+    if run is None:
+        return
+    try:
+        run.finish()
+    except Exception as error:
+        print(f"[rlgames_cpo] W&B finish failed ({error}); TensorBoard summaries are complete.")
