@@ -36,12 +36,13 @@ class IsaacGymVecEnv(IVecEnv):
     Args:
         task_config: the composed ``task`` section of the Hydra config (a plain dict).
         num_envs: overrides ``task_config['env']['numEnvs']``.
-        seed, sim_device, rl_device, graphics_device_id, headless, multi_gpu: passed to
-            ``isaacgymenvs.make`` with their IsaacGymEnvs meanings.
+        sim_device, rl_device, seed, graphics_device_id, headless, multi_gpu: passed to
+            ``isaacgymenvs.make`` with their IsaacGymEnvs meanings (rl_games' player drops
+            ``seed`` from the env config, hence its default).
     """
 
-    def __init__(self, task_config: dict, num_envs: int, seed: int, sim_device: str,
-                 rl_device: str, graphics_device_id: int = 0, headless: bool = True,
+    def __init__(self, task_config: dict, num_envs: int, sim_device: str, rl_device: str,
+                 seed: int = 0, graphics_device_id: int = 0, headless: bool = True,
                  multi_gpu: bool = False):
         from omegaconf import OmegaConf
 

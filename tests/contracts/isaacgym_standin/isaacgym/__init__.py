@@ -1,0 +1,1 @@
+"""Stand-in for the isaacgym package: importable, nothing else (contract tests only)."""

@@ -1,0 +1,61 @@
+"""Stand-in for IsaacGymEnvs' public API, ``isaacgymenvs.make`` (contract tests only)."""
+
+import json
+import os
+
+import torch
+from gymnasium import spaces
+
+
+class StandInVecTask:
+    """A VecTask-shaped env: 1-d point mass x, action moves it, reward -x^2.
+
+    Resets happen inside ``step`` (Isaac Gym style): terminated when |x| > 2, timed out after
+    ``maxEpisodeLength`` steps. ``numStates > 0`` adds privileged ``states`` for the critic.
+    """
+
+    def __init__(self, cfg, rl_device):
+        env = cfg["env"]
+        self.num_envs = env["numEnvs"]
+        self.max_episode_length = env["maxEpisodeLength"]
+        self.num_states = env.get("numStates", 0)
+        self.device = torch.device(rl_device)
+        self.observation_space = spaces.Box(-10, 10, (2,))
+        self.action_space = spaces.Box(-1, 1, (1,))
+        self.state_space = spaces.Box(-10, 10, (max(self.num_states, 1),))
+        self.x = torch.zeros(self.num_envs, device=self.device)
+        self.progress = torch.zeros(self.num_envs, device=self.device)
+
+    def _obs(self):
+        obs = {"obs": torch.stack([self.x, self.progress / self.max_episode_length], 1)}
+        if self.num_states:
+            obs["states"] = torch.stack([self.x] * self.num_states, 1)
+        return obs
+
+    def reset(self):
+        self.x.zero_()
+        self.progress.zero_()
+        return self._obs()
+
+    def step(self, actions):
+        self.x += actions[:, 0].clamp(-1, 1) * 0.5
+        self.progress += 1
+        reward = -self.x ** 2
+        terminated = self.x.abs() > 2
+        time_outs = (self.progress >= self.max_episode_length) & ~terminated
+        resets = (terminated | time_outs).long()
+        self.x[resets.bool()] = 0
+        self.progress[resets.bool()] = 0
+        return self._obs(), reward, resets, {"time_outs": time_outs}
+
+
+def make(seed, task, num_envs, sim_device, rl_device, graphics_device_id=-1, headless=False,
+         multi_gpu=False, virtual_screen_capture=False, force_render=True, cfg=None):
+    record = os.environ.get("ISAACGYM_STANDIN_RECORD")
+    if record:
+        with open(record, "w") as f:
+            json.dump({"seed": seed, "task": task, "num_envs": num_envs, "sim_device": sim_device,
+                       "rl_device": rl_device, "headless": headless,
+                       "cfg_num_envs": cfg.task.env.numEnvs,
+                       "use_gpu": cfg.task.sim.physx.use_gpu}, f)
+    return StandInVecTask(cfg.task, rl_device)

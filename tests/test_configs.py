@@ -1,0 +1,89 @@
+"""Every config in cfg/ composes and turns into rl_games params; bad input fails clearly."""
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
+
+from rlgames_cpo.configs import (CFG_DIR, embedded_tasks, missing_task_error, register_resolvers,
+                                 task_from_argv)
+from rlgames_cpo.envs.registry import ENVPOOL
+from rlgames_cpo.launch import prepare, rl_games_params
+
+TRAIN_CONFIGS = sorted(p.stem for p in (CFG_DIR / "train").glob("*.yaml"))
+
+
+def compose_config(*overrides):
+    register_resolvers()
+    with initialize_config_dir(config_dir=str(CFG_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def test_every_embedded_task_has_a_ppo_config():
+    assert embedded_tasks() == ["EnvpoolAnt", "EnvpoolHalfCheetah", "EnvpoolHumanoid",
+                                "EnvpoolLeapCube", "EnvpoolMountainCar", "EnvpoolPendulum",
+                                "EnvpoolShadowHandBlock"]
+    assert {f"{task}PPO" for task in embedded_tasks()} <= set(TRAIN_CONFIGS)
+
+
+def test_defaults_are_the_embedded_ant_with_ppo():
+    cfg = compose_config()
+    assert cfg.task.name == "EnvpoolAnt" and cfg.train.params.algo.name == "a2c_continuous"
+    assert cfg.train_dir == "runs" and cfg.rl_device == "auto"
+    for key in ("task", "train", "num_envs", "seed", "torch_deterministic", "max_iterations",
+                "experiment", "test", "checkpoint", "rl_device", "multi_gpu", "headless",
+                "wandb_activate", "wandb_project", "wandb_entity", "wandb_group", "wandb_name",
+                "wandb_tags", "train_dir"):
+        assert key in cfg, key
+
+
+@pytest.mark.parametrize("train", TRAIN_CONFIGS)
+def test_every_train_config_composes_into_rl_games_params(train):
+    task = train[: -len("PPO")]
+    cfg = prepare(compose_config(f"task={task}", f"train={train}", "experiment=x"))
+    params = rl_games_params(cfg)
+    config = params["config"]
+    assert config["env_name"] == ENVPOOL
+    assert config["num_actors"] == cfg.task.env.numEnvs
+    assert config["env_config"]["task_id"] == cfg.task.env.envpoolId
+    assert config["device"] == config["device_name"] == "cpu"
+    assert config["torch_compile"] is False
+    assert config["bounds_loss_coef"] > 0
+    assert config["name"] == config["full_experiment_name"] == "x"
+    assert config["player"]["use_vecenv"] is True
+
+
+def test_top_level_overrides_reach_rl_games():
+    cfg = prepare(compose_config("num_envs=16", "max_iterations=7", "seed=3", "experiment=e",
+                                 "train_dir=/tmp/somewhere", "rl_device=cpu"))
+    config = rl_games_params(cfg)["config"]
+    assert config["num_actors"] == 16 and config["max_epochs"] == 7
+    assert config["train_dir"] == "/tmp/somewhere" and config["env_config"]["seed"] == 3
+
+
+def test_experiment_defaults_to_task_and_time():
+    cfg = prepare(compose_config())
+    assert cfg.experiment.startswith("EnvpoolAnt_")
+
+
+def test_unknown_key_is_rejected():
+    with pytest.raises(ConfigCompositionException, match="num_env"):
+        compose_config("num_env=3")
+
+
+def test_bad_num_envs_names_the_fix():
+    cfg = prepare(compose_config("num_envs=0"))
+    with pytest.raises(ValueError, match="num_envs=0 must be a positive integer"):
+        rl_games_params(cfg)
+
+
+def test_missing_simulator_is_a_clear_error():
+    assert task_from_argv(["seed=1", "task=ShadowHand"]) == "ShadowHand"
+    message = missing_task_error("ShadowHand")
+    assert "IsaacGymEnvs is not installed" in message and "EnvpoolAnt" in message
+    assert missing_task_error("EnvpoolAnt") == ""
+
+
+def test_resolved_config_is_plain_data():
+    cfg = prepare(compose_config())
+    assert OmegaConf.to_container(cfg, resolve=True)["task"]["env"]["numEnvs"] == 64
