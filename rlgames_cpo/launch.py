@@ -15,10 +15,16 @@ from rlgames_cpo.envs.registry import BACKEND_ENV_NAMES
 
 
 def resolve_rl_device(rl_device: str) -> str:
-    if rl_device != "auto":
-        return rl_device
+    """``auto`` becomes ``cuda:0`` when CUDA is available, else ``cpu``; a CUDA device without
+    CUDA is an error that says what to use instead."""
     import torch
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+    if rl_device == "auto":
+        return "cuda:0" if torch.cuda.is_available() else "cpu"
+    if str(rl_device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"rl_device={rl_device} but this torch has no CUDA device: "
+                         "use rl_device=cpu (or auto)")
+    return rl_device
 
 
 def set_seed(seed: int, torch_deterministic: bool) -> None:
@@ -122,7 +128,6 @@ def launch(cfg: DictConfig) -> None:
                          "(e.g. runs/<experiment>/nn/<experiment>.pth)")
     if cfg.checkpoint and not Path(cfg.checkpoint).is_file():
         raise FileNotFoundError(f"checkpoint={cfg.checkpoint} does not exist")
-    set_seed(cfg.seed, cfg.torch_deterministic)
     params = rl_games_params(cfg)
 
     wandb_run = None
@@ -132,6 +137,7 @@ def launch(cfg: DictConfig) -> None:
             wandb_run = init_wandb(cfg, run_dir(cfg))
 
     runner = Runner(algo_observer=ProgressObserver())
+    set_seed(cfg.seed, cfg.torch_deterministic)  # after Runner(), which turns cudnn.benchmark on
     rlgames_cpo.register(runner)
     runner.load({"params": params})
     try:

@@ -87,3 +87,11 @@ def test_missing_simulator_is_a_clear_error():
 def test_resolved_config_is_plain_data():
     cfg = prepare(compose_config())
     assert OmegaConf.to_container(cfg, resolve=True)["task"]["env"]["numEnvs"] == 64
+
+
+def test_cuda_without_cuda_names_the_fix():
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match="rl_device=cuda:0 .* use rl_device=cpu"):
+        prepare(compose_config("rl_device=cuda:0"))

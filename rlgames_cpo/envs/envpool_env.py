@@ -56,6 +56,7 @@ class EnvpoolVecEnv(IVecEnv):
             make_kwargs["max_episode_steps"] = int(max_episode_steps)
         self.env = envpool.make(task_id, env_type="gymnasium", num_envs=num_envs,
                                 batch_size=num_envs, seed=int(seed), **make_kwargs)
+        self.task_id = task_id
         self.num_envs = num_envs
         self.device = torch.device(device)
         self.obs_keys = list(obs_keys) if obs_keys else None
@@ -104,6 +105,19 @@ class EnvpoolVecEnv(IVecEnv):
             raw[ids] = new
         return raw
 
+    def _check_finite(self, raw, rewards) -> None:
+        """A diverged simulation would poison the normalisers and the network: stop clearly."""
+        arrays = list(raw.values()) if isinstance(raw, dict) else [raw]
+        bad = ~np.isfinite(rewards)
+        for array in arrays:
+            bad |= ~np.isfinite(array.reshape(self.num_envs, -1)).all(axis=1)
+        if bad.any():
+            raise FloatingPointError(
+                f"{self.task_id}: non-finite observation or reward from envs "
+                f"{np.flatnonzero(bad).tolist()[:8]}; the simulation diverged (often from extreme "
+                "actions). Checkpoints already written are intact: resume from the last one, "
+                "with a lower learning_rate or stronger bounds_loss_coef.")
+
     def reset(self) -> dict:
         raw, info = self.env.reset()
         self.episodes.reset()
@@ -128,6 +142,7 @@ class EnvpoolVecEnv(IVecEnv):
             reset_raw, _, _, _, reset_info = self.env.step(zero, finished)
             self._replace_rows(raw, reset_info["env_id"], reset_raw)
 
+        self._check_finite(raw, rewards)
         rewards_t = torch.from_numpy(rewards.astype(np.float32)).to(self.device)
         dones_t = torch.from_numpy(dones.astype(np.uint8)).to(self.device)
         infos = {"time_outs": torch.from_numpy(truncated & ~terminated).to(self.device)}

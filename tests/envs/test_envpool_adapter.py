@@ -150,3 +150,20 @@ def test_time_outs_only_for_truncation(monkeypatch):
     assert obs["obs"][:, 0].tolist() == pytest.approx([0.1, -1.0])
     assert infos["episode_return"].tolist() == [0.0, 6.0]
     assert infos["episode_length"].tolist() == [0.0, 3.0]
+
+
+def test_non_finite_simulation_is_a_clear_error(monkeypatch):
+    pool = ScriptedPool()
+    monkeypatch.setattr(envpool, "make", lambda *args, **kwargs: pool)
+    env = EnvpoolVecEnv("Scripted", num_envs=2)
+    env.reset()
+    step = pool.step
+
+    def diverging_step(actions, env_id):
+        obs, *rest = step(actions, env_id)
+        obs[0, 0] = np.nan  # row 0 is env 1: the pool answers in reversed order
+        return (obs, *rest)
+
+    pool.step = diverging_step
+    with pytest.raises(FloatingPointError, match=r"Scripted: non-finite .* envs \[1\].*resume"):
+        env.step(torch.zeros(2, 1))
