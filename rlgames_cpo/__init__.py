@@ -10,12 +10,19 @@ __version__ = "0.1.0"
 def register(runner) -> None:
     """Registers everything this package adds on an rl_games ``Runner``.
 
-    Env backends go into rl_games' global registries (``env_name: rlgames_cpo_envpool`` and
-    ``rlgames_cpo_isaacgym``). Algorithms and players are registered on ``runner`` itself.
+    Env backends, the block-conditioned model and network go into rl_games' global registries
+    (``env_name: rlgames_cpo_envpool`` / ``rlgames_cpo_isaacgym``, ``block_continuous_a2c_logstd``,
+    ``block_actor_critic``); the ``sapg`` algorithm and player are registered on ``runner``.
 
     Args:
         runner: an ``rl_games.torch_runner.Runner``.
     """
+    from rlgames_cpo.adapters.networks import register_block_model
+    from rlgames_cpo.adapters.player import SapgPlayer
+    from rlgames_cpo.adapters.sapg_agent import SapgAgent
     from rlgames_cpo.envs.registry import register_env_backends
 
     register_env_backends()
+    register_block_model()
+    runner.algo_factory.register_builder("sapg", lambda **kwargs: SapgAgent(**kwargs))
+    runner.player_factory.register_builder("sapg", lambda **kwargs: SapgPlayer(**kwargs))

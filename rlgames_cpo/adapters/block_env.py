@@ -1,0 +1,80 @@
+"""A vec-env wrapper that appends each env's block index to its observation."""
+
+import numpy as np
+import torch
+from gymnasium import spaces
+from rl_games.common.ivecenv import IVecEnv
+
+from rlgames_cpo.core.conditioning import append_block_column
+
+
+class BlockIndexedVecEnv(IVecEnv):
+    """Adds the block column to ``obs['obs']`` so rl_games' buffers, minibatches and players
+    carry it (rlgames_cpo.core.conditioning). Everything else passes through.
+
+    Args:
+        env: any rl_games vec env with flat (non-dict) ``obs``.
+        blocks: ``(num_envs,)`` the block each env acts for.
+        num_blocks: ``M``, for the observation space's bound.
+        device: where numpy results of a non-torch env are moved.
+    """
+
+    def __init__(self, env, blocks: torch.Tensor, num_blocks: int, device):
+        self.env = env
+        self.device = torch.device(device)
+        self.blocks = blocks.to(self.device)
+        self.num_blocks = num_blocks
+        self._numpy_env = False
+
+    def _tensor(self, value):
+        if isinstance(value, np.ndarray):
+            self._numpy_env = True
+            return torch.from_numpy(value).to(self.device)
+        return value
+
+    def _tag(self, obs):
+        obs = dict(obs) if isinstance(obs, dict) else {"obs": obs}
+        if isinstance(obs["obs"], dict):
+            raise ValueError("sapg/cpo need flat observations; this env returns a dict 'obs'")
+        obs["obs"] = append_block_column(self._tensor(obs["obs"]).float(), self.blocks)
+        if "states" in obs:
+            obs["states"] = self._tensor(obs["states"])
+        return obs
+
+    def reset(self):
+        return self._tag(self.env.reset())
+
+    def step(self, actions):
+        if self._numpy_env and isinstance(actions, torch.Tensor):
+            actions = actions.cpu().numpy()
+        obs, rewards, dones, infos = self.env.step(actions)
+        return self._tag(obs), self._tensor(rewards), self._tensor(dones), infos
+
+    def get_env_info(self):
+        info = dict(self.env.get_env_info())
+        space = info["observation_space"]
+        if not isinstance(space, spaces.Box) or len(space.shape) != 1:
+            raise ValueError(f"sapg/cpo need a flat Box observation space, not {space}")
+        info["observation_space"] = spaces.Box(
+            np.append(space.low, 0).astype(np.float32),
+            np.append(space.high, self.num_blocks - 1).astype(np.float32), dtype=np.float32)
+        return info
+
+    def get_number_of_agents(self):
+        return self.env.get_number_of_agents()
+
+    def has_action_masks(self):
+        return False
+
+    def set_train_info(self, env_frames, *args, **kwargs):
+        return self.env.set_train_info(env_frames, *args, **kwargs)
+
+    def get_env_state(self):
+        return self.env.get_env_state()
+
+    def set_env_state(self, env_state):
+        return self.env.set_env_state(env_state)
+
+    def close(self):
+        if hasattr(self.env, "close"):
+            self.env.close()

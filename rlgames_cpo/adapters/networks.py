@@ -1,0 +1,89 @@
+"""rl_games model and network conditioned on the block (ALGORITHM.md, Conditioning).
+
+``block_actor_critic`` is rl_games' ``actor_critic`` (MLP, optional ``rnn``, ``separate``) whose
+input is ``[normalised obs, E[block]]`` and whose state-independent log-std is a per-block table.
+``block_continuous_a2c_logstd`` is rl_games' ``continuous_a2c_logstd`` whose input normaliser
+skips the block column. Observations carry the block as their last column.
+"""
+
+import torch
+from rl_games.algos_torch import model_builder
+from rl_games.algos_torch.models import ModelA2CContinuousLogStd
+from rl_games.algos_torch.network_builder import A2CBuilder
+
+from rlgames_cpo.core.conditioning import BlockEmbedding, split_block_column
+
+MODEL_NAME = "block_continuous_a2c_logstd"
+NETWORK_NAME = "block_actor_critic"
+
+
+class BlockA2CBuilder(A2CBuilder):
+    """Builds :class:`BlockA2CBuilder.Network`; reads ``network.block: {num_blocks, embedding_dim}``."""
+
+    def build(self, name, **kwargs):
+        return BlockA2CBuilder.Network(self.params, **kwargs)
+
+    class Network(A2CBuilder.Network):
+        def __init__(self, params, **kwargs):
+            block = params["block"]
+            if params.get("cnn"):
+                raise ValueError("sapg/cpo networks are MLPs with an optional rnn; remove the "
+                                 "network.cnn section")
+            obs_dim = kwargs["input_shape"][0] - 1  # the last column is the block index
+            kwargs["input_shape"] = (obs_dim + block["embedding_dim"],)
+            super().__init__(params, **kwargs)
+            self.embedding = BlockEmbedding(block["num_blocks"], block["embedding_dim"])
+            if self.fixed_sigma:
+                # The shared log-std becomes one row per block. The parent's forward still reads
+                # `self.sigma`, so it stays as a zero buffer whose output forward() replaces.
+                shared = self.sigma
+                del self.sigma
+                self.register_buffer("sigma", torch.zeros_like(shared), persistent=False)
+                self.block_log_std = torch.nn.Parameter(
+                    shared.detach().expand(block["num_blocks"], -1).clone())
+
+        def forward(self, obs_dict):
+            features, blocks = split_block_column(obs_dict["obs"])
+            mu, log_std, value, states = super().forward(
+                {**obs_dict, "obs": self.embedding(features, blocks)})
+            if self.fixed_sigma:
+                log_std = mu * 0 + self.sigma_act(self.block_log_std[blocks])
+            return mu, log_std, value, states
+
+
+class BlockModelA2CContinuousLogStd(ModelA2CContinuousLogStd):
+    """``continuous_a2c_logstd`` whose normaliser has the shape of the obs without the block."""
+
+    def build(self, config):
+        return self.Network(self.network_builder.build(self.model_class, **config),
+                            obs_shape=(config["input_shape"][0] - 1,),
+                            normalize_value=config.get("normalize_value", False),
+                            normalize_input=config.get("normalize_input", False),
+                            value_size=config.get("value_size", 1))
+
+    class Network(ModelA2CContinuousLogStd.Network):
+        def norm_obs(self, observation):
+            features = super().norm_obs(observation[..., :-1])
+            return torch.cat([features, observation[..., -1:]], dim=-1)
+
+
+def register_block_model() -> None:
+    model_builder.register_model(MODEL_NAME, BlockModelA2CContinuousLogStd)
+    model_builder.register_network(NETWORK_NAME, BlockA2CBuilder)
+
+
+def use_block_model(params: dict, num_blocks: int, embedding_dim: int) -> dict:
+    """Swaps a stock PPO model/network for the block-conditioned ones (the drop-in).
+
+    Accepts ``continuous_a2c_logstd`` + ``actor_critic`` (or the block versions, from a
+    checkpointed config) and fails clearly on anything else.
+    """
+    model, network = params["model"]["name"], params["network"]["name"]
+    if model not in ("continuous_a2c_logstd", MODEL_NAME):
+        raise ValueError(f"model.name={model}: sapg/cpo need continuous_a2c_logstd")
+    if network not in ("actor_critic", NETWORK_NAME):
+        raise ValueError(f"network.name={network}: sapg/cpo need actor_critic")
+    params["model"] = {**params["model"], "name": MODEL_NAME}
+    params["network"] = {**params["network"], "name": NETWORK_NAME,
+                         "block": {"num_blocks": num_blocks, "embedding_dim": embedding_dim}}
+    return params
