@@ -10,7 +10,7 @@ import warnings
 import hydra
 from omegaconf import DictConfig
 
-from rlgames_cpo.configs import ISAACGYM_HINT, missing_task_error, register_resolvers, task_from_argv
+from rlgames_cpo.hydra_setup import ISAACGYM_HINT, missing_task_error, register_resolvers, task_from_argv
 
 register_resolvers()
 # cfg/config.yaml adds IsaacGymEnvs' configs to the search path; without that package Hydra

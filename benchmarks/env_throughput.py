@@ -19,7 +19,7 @@ import torch
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from rlgames_cpo.configs import CFG_DIR, embedded_tasks  # noqa: E402
+from rlgames_cpo.hydra_setup import CFG_DIR, embedded_tasks  # noqa: E402
 from rlgames_cpo.envs.envpool_env import EnvpoolVecEnv  # noqa: E402
 
 

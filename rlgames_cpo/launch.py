@@ -114,6 +114,23 @@ def save_config(cfg: DictConfig) -> Path:
     return path
 
 
+def build_agent(cfg: DictConfig):
+    """The rl_games agent ``launch`` would train, with its envs reset, but not trained (for
+    benchmarks and tests that drive epochs themselves)."""
+    from rl_games.torch_runner import Runner
+
+    import rlgames_cpo
+
+    prepare(cfg)
+    runner = Runner()
+    rlgames_cpo.register(runner)
+    runner.load({"params": rl_games_params(cfg)})
+    agent = runner.algo_factory.create(runner.algo_name, base_name="run", params=runner.params)
+    agent.init_tensors()
+    agent.obs = agent.env_reset()
+    return agent
+
+
 def launch(cfg: DictConfig) -> None:
     """Trains (or, with ``test=True``, plays) the configured task with rl_games."""
     from rl_games.torch_runner import Runner

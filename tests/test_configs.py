@@ -1,22 +1,16 @@
 """Every config in cfg/ composes and turns into rl_games params; bad input fails clearly."""
 
 import pytest
-from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from rlgames_cpo.configs import (CFG_DIR, embedded_tasks, missing_task_error, register_resolvers,
-                                 task_from_argv)
+from rlgames_cpo.config import SapgConfig
 from rlgames_cpo.envs.registry import ENVPOOL
+from rlgames_cpo.hydra_setup import (CFG_DIR, compose_config, embedded_tasks, missing_task_error,
+                                     task_from_argv)
 from rlgames_cpo.launch import prepare, rl_games_params
 
 TRAIN_CONFIGS = sorted(p.stem for p in (CFG_DIR / "train").glob("*.yaml"))
-
-
-def compose_config(*overrides):
-    register_resolvers()
-    with initialize_config_dir(config_dir=str(CFG_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
 
 
 def test_every_embedded_task_has_a_ppo_config():
@@ -39,18 +33,56 @@ def test_defaults_are_the_embedded_ant_with_ppo():
 
 @pytest.mark.parametrize("train", TRAIN_CONFIGS)
 def test_every_train_config_composes_into_rl_games_params(train):
-    task = max((t for t in embedded_tasks() if train.startswith(t)), key=len)
+    embedded = [t for t in embedded_tasks() if train.startswith(t)]
+    task = max(embedded, key=len) if embedded else "EnvpoolAnt"  # IsaacGymEnvs configs: any task
     cfg = prepare(compose_config(f"task={task}", f"train={train}", "experiment=x"))
     params = rl_games_params(cfg)
     config = params["config"]
     assert config["env_name"] == ENVPOOL
-    assert config["num_actors"] == cfg.task.env.numEnvs
     assert config["env_config"]["task_id"] == cfg.task.env.envpoolId
     assert config["device"] == config["device_name"] == "cpu"
     assert config["torch_compile"] is False
     assert config["bounds_loss_coef"] > 0
     assert config["name"] == config["full_experiment_name"] == "x"
     assert config["player"]["use_vecenv"] is True
+    if embedded:
+        assert config["num_actors"] == cfg.task.env.numEnvs
+    if params["algo"]["name"] == "sapg":
+        sapg = SapgConfig.from_config(config)
+        assert config["num_actors"] % sapg.num_blocks == 0
+        assert "central_value_config" not in config
+
+
+# ALGORITHM.md's table (CPO Appendix A.7): units, rnn units, H, lr, e_clip, mini_epochs, entropy
+PAPER = {
+    "ShadowHandSAPG": ([512, 512, 256, 128], None, 8, 5e-4, 0.2, 5, 0.005, 0.016),
+    "AllegroHandSAPG": ([512, 256, 128], None, 8, 5e-4, 0.2, 5, 0.0, 0.016),
+    "AllegroKukaLSTMRegraspingSAPG": ([768, 512, 256], 768, 16, 1e-4, 0.1, 2, 0.0, 0.016),
+    "AllegroKukaLSTMReorientationSAPG": ([768, 512, 256], 768, 16, 1e-4, 0.1, 2, 0.005, 0.016),
+    "AllegroKukaTwoArmsLSTMSAPG": ([768, 512, 256], 768, 16, 1e-4, 0.1, 2, 0.005, 0.016),
+    "AllegroKukaLSTMThrowSAPG": ([768, 512, 256], 768, 16, 1e-4, 0.1, 2, 0.0, 0.016),
+    "FrankaCubeStackSAPG": ([256, 128, 64], 256, 16, 5e-4, 0.2, 8, 0.005, 0.008),
+    "HumanoidSAPG": ([768, 512, 256], None, 8, 5e-4, 0.2, 5, 0.002, 0.008),
+    "AnymalSAPG": ([768, 512, 256], None, 8, 3e-4, 0.2, 5, 0.002, 0.008),
+}
+
+
+@pytest.mark.parametrize("train", sorted(PAPER))
+def test_isaacgymenvs_sapg_configs_hold_the_paper_values(train):
+    units, rnn, horizon, lr, e_clip, mini_epochs, entropy, kl = PAPER[train]
+    params = rl_games_params(prepare(compose_config(f"train={train}", "experiment=x")))
+    network, config = params["network"], params["config"]
+    assert network["mlp"]["units"] == units
+    assert (network["rnn"]["units"] if rnn else None) == rnn
+    assert (config["horizon_length"], float(config["learning_rate"]), config["e_clip"],
+            config["mini_epochs"], config["kl_threshold"]) == (horizon, lr, e_clip, mini_epochs, kl)
+    assert config["sapg"] == {"num_blocks": 6, "off_policy_ratio": 1, "embedding_dim": 32,
+                              "entropy_scale": entropy}
+    assert config["num_actors"] == 24576 and config["minibatch_size_per_env"] == 4  # 4 x N rows
+    assert (config["gamma"], config["tau"], config["grad_norm"], config["critic_coef"],
+            config["bounds_loss_coef"]) == (0.99, 0.95, 1.0, 4, 1e-4)
+    if rnn:
+        assert config["seq_length"] == horizon
 
 
 def test_top_level_overrides_reach_rl_games():

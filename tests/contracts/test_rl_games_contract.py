@@ -35,6 +35,6 @@ def test_register_makes_the_backends_known():
 
 
 def test_importing_the_package_does_not_import_torch():
-    code = "import sys, rlgames_cpo, rlgames_cpo.configs; print('torch' in sys.modules)"
+    code = "import sys, rlgames_cpo, rlgames_cpo.hydra_setup; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

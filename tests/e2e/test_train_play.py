@@ -9,15 +9,8 @@ import yaml
 pytestmark = pytest.mark.slow
 
 
-def train_py(repo, *overrides):
-    result = subprocess.run([sys.executable, "train.py", *overrides], cwd=repo,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
-
-
-def test_ant_ppo_trains_writes_run_layout_and_plays(repo, tmp_path):
-    out = train_py(repo, "task=EnvpoolAnt", "train=EnvpoolAntPPO", "max_iterations=3",
+def test_ant_ppo_trains_writes_run_layout_and_plays(train_py, tmp_path):
+    out = train_py("task=EnvpoolAnt", "train=EnvpoolAntPPO", "max_iterations=3",
                    "num_envs=64", "experiment=smoke", f"train_dir={tmp_path}")
     run = tmp_path / "smoke"
     assert list((run / "summaries").glob("events.out.tfevents.*"))
@@ -28,7 +21,7 @@ def test_ant_ppo_trains_writes_run_layout_and_plays(repo, tmp_path):
     assert config["train"]["params"]["config"]["max_epochs"] == 3
     assert "epoch 3/3 | frames 12.3k | reward" in out and "ETA" in out
 
-    played = train_py(repo, "test=True", f"checkpoint={checkpoints[0]}", "num_envs=4")
+    played = train_py("test=True", f"checkpoint={checkpoints[0]}", "num_envs=4")
     assert "av reward:" in played
 
 
@@ -49,7 +42,7 @@ def test_isaacgym_task_without_isaacgym_names_the_fix(repo):
     ("EnvpoolHumanoid", 8), ("EnvpoolHalfCheetah", 8), ("EnvpoolMountainCar", 8),
     ("EnvpoolPendulum", 8), ("EnvpoolShadowHandBlock", 8), ("EnvpoolLeapCube", 4),
 ])
-def test_ppo_runs_on_every_embedded_task(repo, tmp_path, task, num_envs):
-    train_py(repo, f"task={task}", "max_iterations=2", f"num_envs={num_envs}",
+def test_ppo_runs_on_every_embedded_task(train_py, tmp_path, task, num_envs):
+    train_py(f"task={task}", "max_iterations=2", f"num_envs={num_envs}",
              "experiment=t", f"train_dir={tmp_path}")
     assert list((tmp_path / "t" / "nn").glob("last_t_ep_2_*.pth"))

@@ -47,3 +47,13 @@ def missing_task_error(task: str) -> str:
     return (f"task={task} is not an embedded task and IsaacGymEnvs is not installed, so its "
             f"config cannot be found. {ISAACGYM_HINT} Embedded tasks (no Isaac Gym needed): "
             f"{', '.join(embedded_tasks())}.")
+
+
+def compose_config(*overrides: str):
+    """The config ``python train.py <overrides>`` would run, composed without starting Hydra's
+    app (for scripts, benchmarks and tests)."""
+    from hydra import compose, initialize_config_dir
+
+    register_resolvers()
+    with initialize_config_dir(config_dir=str(CFG_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))

@@ -1,0 +1,148 @@
+"""SapgAgent on a real (small) Pendulum rollout: the leader's off-policy rows, the LSTM leader
+values, leader-only episode statistics, and num_blocks=1."""
+
+import copy
+
+import pytest
+import torch
+
+from rlgames_cpo.core import gaussian, targets
+from rlgames_cpo.core.conditioning import split_block_column, with_block
+
+SMALL = ["task=EnvpoolPendulum", "num_envs=12", "task.env.maxEpisodeSteps=5",
+         "train.params.config.horizon_length=8", "train.params.config.minibatch_size_per_env=4",
+         "+train.params.config.sapg.num_blocks=3"]
+LSTM = ["+train.params.network.rnn={name: lstm, units: 8, layers: 1, before_mlp: True, "
+        "concat_input: True, layer_norm: True}", "+train.params.config.seq_length=4"]
+
+
+def run_epoch(agent):
+    """One train_epoch, returning the rollout batch and the dataset the update used."""
+    seen = {}
+    prepare = agent.prepare_dataset
+
+    def recording(batch_dict):
+        seen["rollout"] = {k: v.clone() if torch.is_tensor(v) else v for k, v in batch_dict.items()}
+        prepare(batch_dict)
+        seen["dataset"] = dict(agent.dataset.values_dict)
+
+    agent.prepare_dataset = recording
+    agent.train_epoch()
+    return seen["rollout"], seen["dataset"]
+
+
+def test_leader_rows_relabel_a_follower_block_with_td0_targets(make_agent):
+    agent = make_agent(*SMALL)
+    rollout, data = run_epoch(agent)
+    n, H, B = 12 * 8, 8, 4
+    assert len(data["advantages"]) == n + B * H          # (M + k) / M * N * H rows
+    assert data["on_policy"].sum() == n
+    (follower,) = agent.off_policy_blocks.tolist()
+    assert follower in (1, 2)
+    envs = torch.arange(follower * B, (follower + 1) * B)
+    rows = (envs[:, None] * H + torch.arange(H)).reshape(-1)
+    leader_rows = slice(n, None)
+    _, blocks = split_block_column(data["obs"][leader_rows])
+    assert (blocks == 0).all()
+    torch.testing.assert_close(data["obs"][leader_rows][:, :-1], rollout["obses"][rows][:, :-1])
+    torch.testing.assert_close(data["actions"][leader_rows], rollout["actions"][rows])
+    # behaviour log-prob: the follower's, stored at rollout time
+    torch.testing.assert_close(data["old_logp_actions"][leader_rows], rollout["neglogpacs"][rows])
+    assert rollout["dones"].any()  # the 5-step episodes put dones inside the horizon
+
+
+def test_leader_targets_are_one_step_td_under_the_leader_value(make_agent):
+    agent = make_agent(*SMALL, "train.params.config.normalize_value=False")
+    captured = {}
+    leader_values = agent._leader_values
+    agent._leader_values = lambda: captured.setdefault("v", leader_values())
+    rollout, data = run_epoch(agent)
+    v = captured["v"][..., 0]                                   # (H + 1, B) time-major
+    envs, B, H = agent.off_policy_envs, 4, 8
+    buffer = agent.experience_buffer.tensor_dict
+    rewards = buffer["rewards"][:, envs, 0]
+    dones = torch.cat([buffer["dones"][1:, envs], agent.dones[envs].unsqueeze(0)]).float()
+    assert agent._time_outs[:, envs].any()  # 5-step time limit: the time-out path is exercised
+    expected = targets.rebootstrap_time_outs(
+        rewards, agent._time_outs[:, envs], buffer["values"][:, envs, 0], v[:-1], agent.gamma) \
+        + agent.gamma * v[1:] * (1 - dones)
+    torch.testing.assert_close(data["returns"][12 * 8:, 0], expected.T.reshape(-1))
+    torch.testing.assert_close(data["old_values"][12 * 8:, 0], v[:-1].T.reshape(-1))
+
+
+def test_off_policy_ratio_is_leader_over_follower_behaviour(make_agent):
+    agent = make_agent(*SMALL)
+    _, data = run_epoch(agent)
+    leader = slice(12 * 8, None)
+    obs, actions = data["obs"][leader], data["actions"][leader]
+    agent.model.eval()
+    with torch.no_grad():
+        train_out = agent.model({"is_train": True, "prev_actions": actions, "obs": obs.clone()})
+        as_leader = agent.model({"is_train": False, "prev_actions": None, "obs": with_block(obs, 0)})
+    log_pi_leader = gaussian.log_prob(actions, as_leader["mus"], as_leader["sigmas"])
+    torch.testing.assert_close(-train_out["prev_neglogp"], log_pi_leader, rtol=1e-5, atol=1e-5)
+    ratio = torch.exp(data["old_logp_actions"][leader] - train_out["prev_neglogp"])
+    log_pi_follower_old = -data["old_logp_actions"][leader]
+    torch.testing.assert_close(ratio, torch.exp(log_pi_leader - log_pi_follower_old))
+
+
+def test_lstm_leader_values_from_stored_hidden_states_equal_a_direct_recompute(make_agent):
+    agent = make_agent(*SMALL, *LSTM)
+    captured = {}
+    leader_values = agent._leader_values
+
+    def capture():
+        captured["weights"] = copy.deepcopy(agent.model.state_dict())  # before the update
+        captured["v"] = leader_values()
+        return captured["v"]
+
+    agent._leader_values = capture
+    run_epoch(agent)
+    agent.model.load_state_dict(captured["weights"])
+    envs, H = agent.off_policy_envs, 8
+    buffer = agent.experience_buffer.tensor_dict
+    obs = torch.cat([buffer["obses"][:, envs], agent.obs["obs"][envs].unsqueeze(0)])
+    dones = torch.cat([buffer["dones"][:, envs], agent.dones[envs].unsqueeze(0)])
+    # Replay the followers from their state at t = 0: step with their own conditioning,
+    # zero the state where an episode starts, and read the leader's value from each state.
+    state = tuple(s[0] for s in agent._step_rnn_states)
+    expected = []
+    agent.model.eval()
+    with torch.no_grad():
+        for t in range(H + 1):
+            if t > 0:
+                mask = (1 - dones[t].float()).view(1, -1, 1)
+                state = tuple(s * mask for s in state)
+            leader = agent.model({"is_train": False, "obs": with_block(obs[t], 0), "rnn_states": state})
+            expected.append(leader["values"])
+            state = agent.model({"is_train": False, "obs": obs[t], "rnn_states": state})["rnn_states"]
+    torch.testing.assert_close(captured["v"], torch.stack(expected), rtol=1e-5, atol=1e-5)
+
+
+def test_episode_statistics_come_from_the_leader(make_agent):
+    agent = make_agent(*SMALL)
+    for _ in range(2):
+        run_epoch(agent)
+    meters = agent.game_rewards.blocks
+    assert all(m.current_size > 0 for m in meters)
+    assert agent.game_rewards.get_mean() == pytest.approx(meters[0].get_mean())
+    assert not all(m.get_mean() == pytest.approx(meters[0].get_mean()) for m in meters[1:])
+
+
+def test_one_block_has_no_off_policy_rows_and_trains(make_agent):
+    agent = make_agent(*[o.replace("num_blocks=3", "num_blocks=1") for o in SMALL])
+    _, data = run_epoch(agent)
+    assert agent.off_policy_envs.numel() == 0
+    assert len(data["advantages"]) == 12 * 8 and data["on_policy"].all()
+
+
+def test_indivisible_num_envs_fails_at_start_up(make_agent):
+    with pytest.raises(ValueError, match="num_blocks=5 does not divide num_envs=12: use "
+                                         "num_envs=10 or num_envs=15"):
+        make_agent(*[o.replace("num_blocks=3", "num_blocks=5") for o in SMALL])
+
+
+def test_unknown_sapg_key_suggests_the_close_one(make_agent):
+    with pytest.raises(ValueError, match="unknown config key sapg.num_block: did you mean "
+                                         "sapg.num_blocks"):
+        make_agent(*SMALL, "+train.params.config.sapg.num_block=3")
