@@ -5,7 +5,6 @@ own task configs when that package is installed.
 """
 
 import sys
-import warnings
 
 import hydra
 from omegaconf import DictConfig
@@ -13,9 +12,6 @@ from omegaconf import DictConfig
 from rlgames_cpo.hydra_setup import ISAACGYM_HINT, missing_task_error, register_resolvers, task_from_argv
 
 register_resolvers()
-# cfg/config.yaml adds IsaacGymEnvs' configs to the search path; without that package Hydra
-# warns on every run, although nothing is wrong.
-warnings.filterwarnings("ignore", message=".*path=isaacgymenvs.cfg is not available")
 
 
 @hydra.main(version_base="1.3", config_path="cfg", config_name="config")

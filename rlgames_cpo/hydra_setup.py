@@ -1,6 +1,7 @@
 """Hydra config helpers that must run before torch is imported (Isaac Gym needs that order)."""
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -12,7 +13,12 @@ ISAACGYM_HINT = (
 
 
 def register_resolvers() -> None:
-    """The OmegaConf resolvers IsaacGymEnvs' configs use, under the same names."""
+    """The OmegaConf resolvers IsaacGymEnvs' configs use, under the same names.
+
+    Also silences Hydra's warning about the IsaacGymEnvs search path (cfg/config.yaml) when
+    that package is not installed: nothing is wrong then, and it would print on every run.
+    """
+    warnings.filterwarnings("ignore", message=".*path=isaacgymenvs.cfg is not available")
     resolvers = {
         "eq": lambda x, y: str(x).lower() == str(y).lower(),
         "contains": lambda x, y: str(x).lower() in str(y).lower(),
