@@ -4,8 +4,7 @@ block-conditioned network, every env acting as one block (the leader by default)
 import torch
 from rl_games.algos_torch.players import PpoPlayerContinuous
 
-from rlgames_cpo.adapters.networks import use_block_model
-from rlgames_cpo.adapters.sapg_agent import block_env
+from rlgames_cpo.adapters.sapg_agent import with_block_env
 from rlgames_cpo.config import SapgConfig
 from rlgames_cpo.core.blocks import LEADER
 
@@ -17,14 +16,12 @@ class SapgPlayer(PpoPlayerContinuous):
     def __init__(self, params):
         config = params["config"]
         sapg = SapgConfig.from_config(config)
-        use_block_model(params, sapg.num_blocks, sapg.embedding_dim)
         block = config.get("player", {}).get("block", LEADER)
         if not isinstance(block, int) or not 0 <= block < sapg.num_blocks:
             raise ValueError(f"player.block={block!r} must be a block index from 0 (the leader) "
                              f"to {sapg.num_blocks - 1}")
+        # Deviation from the public SAPG code: any num_blocks and num_envs, any block evaluated.
         self.block = block
         blocks = torch.full((config["num_actors"],), block, dtype=torch.long)
-        config["vec_env"] = block_env(config, blocks, sapg.num_blocks,
-                                      config.get("device_name", "cuda"))
-        config["env_info"] = config["vec_env"].get_env_info()
-        super().__init__(params)
+        super().__init__(with_block_env(params, blocks, sapg.num_blocks, sapg.embedding_dim,
+                                        config.get("device_name", "cuda")))

@@ -20,7 +20,21 @@ def block_env(config: dict, blocks: torch.Tensor, num_blocks: int, device) -> Bl
     """The configured vec env (created as rl_games would) wrapped to carry the block column."""
     env = config.get("vec_env") or vecenv.create_vec_env(
         config["env_name"], config["num_actors"], **config.get("env_config", {}))
+    if isinstance(env, BlockIndexedVecEnv):
+        env = env.env
     return BlockIndexedVecEnv(env, blocks, num_blocks, device)
+
+
+def with_block_env(params: dict, blocks: torch.Tensor, num_blocks: int, embedding_dim: int,
+                   device) -> dict:
+    """A copy of rl_games ``params`` set up for the block-conditioned model and a block-indexed
+    env (``config.vec_env`` / ``config.env_info``); the caller's dicts are left as they were."""
+    params = {**params, "config": dict(params["config"])}
+    use_block_model(params, num_blocks, embedding_dim)
+    config = params["config"]
+    config["vec_env"] = block_env(config, blocks, num_blocks, device)
+    config["env_info"] = config["vec_env"].get_env_info()
+    return params
 
 
 class SapgAgent(A2CAgent):
@@ -35,10 +49,8 @@ class SapgAgent(A2CAgent):
             raise ValueError("sapg/cpo do not support central_value_config (the asymmetric critic "
                              "would need the block too): remove it, or train it with ppo")
         self.layout = BlockLayout(config["num_actors"], self.sapg.num_blocks)
-        use_block_model(params, self.sapg.num_blocks, self.sapg.embedding_dim)
-        config["vec_env"] = block_env(config, self.layout.block_of_env(), self.sapg.num_blocks,
-                                      config.get("device", "cuda:0"))
-        config["env_info"] = config["vec_env"].get_env_info()
+        params = with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
+                                self.sapg.embedding_dim, config.get("device", "cuda:0"))
         super().__init__(base_name, params)
         if self.num_agents != 1:
             raise ValueError("sapg/cpo support single-agent envs only")
@@ -46,6 +58,7 @@ class SapgAgent(A2CAgent):
         self.block_of_env = self.layout.block_of_env(self.ppo_device)
         # Same seed on every rank: all ranks must pick the same follower blocks.
         self.block_generator = torch.Generator().manual_seed(int(params.get("seed") or 0))
+        # Deviation from the public SAPG code: the enlarged batch is reshuffled every mini-epoch.
         self.dataset = ShuffledMinibatches(self.num_minibatches,
                                            self.seq_length if self.is_rnn else None,
                                            torch.Generator().manual_seed(int(params.get("seed") or 0) + 1))
@@ -163,6 +176,7 @@ class SapgAgent(A2CAgent):
         self._minibatch = input_dict
         super().calc_gradients(input_dict)
         a_loss, c_loss, entropy, _, lr, lr_mul, mu, sigma, b_loss = self.train_result
+        # Deviation from the public SAPG code: the adaptive lr sees KL of on-policy rows only.
         kl = losses.step_kl(mu, sigma, input_dict["mu"], input_dict["sigma"], input_dict["on_policy"])
         self.train_result = (a_loss, c_loss, entropy, kl, lr, lr_mul, mu, sigma, b_loss)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+# Deviation from the public SAPG code: the leader is the first block, not the last.
 LEADER = 0
 
 
