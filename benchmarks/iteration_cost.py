@@ -33,9 +33,9 @@ def measure(algo: str, args) -> dict:
                  f"train.params.config.minibatch_size_per_env={args.horizon // args.minibatches}",
                  f"train.params.network.mlp.units=[{','.join(map(str, args.units))}]"]
     if algo != "ppo":
-        overrides.append(f"+train.params.config.sapg.num_blocks={args.num_blocks}")
+        overrides.append(f"++train.params.config.sapg.num_blocks={args.num_blocks}")
     if "LSTM" in args.train:
-        overrides.append(f"+train.params.config.seq_length={args.horizon}")
+        overrides.append(f"++train.params.config.seq_length={args.horizon}")
     agent = build_agent(compose_config(*overrides))
     prepare = agent.prepare_dataset
     timings = {"prepare": 0.0}
