@@ -12,11 +12,12 @@ def register(runner) -> None:
 
     Env backends, the block-conditioned model and network go into rl_games' global registries
     (``env_name: rlgames_cpo_envpool`` / ``rlgames_cpo_isaacgym``, ``block_continuous_a2c_logstd``,
-    ``block_actor_critic``); the ``sapg`` algorithm and player are registered on ``runner``.
+    ``block_actor_critic``); the ``sapg`` and ``cpo`` algorithms and players on ``runner``.
 
     Args:
         runner: an ``rl_games.torch_runner.Runner``.
     """
+    from rlgames_cpo.adapters.cpo_agent import CpoAgent
     from rlgames_cpo.adapters.networks import register_block_model
     from rlgames_cpo.adapters.player import SapgPlayer
     from rlgames_cpo.adapters.sapg_agent import SapgAgent
@@ -26,3 +27,5 @@ def register(runner) -> None:
     register_block_model()
     runner.algo_factory.register_builder("sapg", lambda **kwargs: SapgAgent(**kwargs))
     runner.player_factory.register_builder("sapg", lambda **kwargs: SapgPlayer(**kwargs))
+    runner.algo_factory.register_builder("cpo", lambda **kwargs: CpoAgent(**kwargs))
+    runner.player_factory.register_builder("cpo", lambda **kwargs: SapgPlayer(**kwargs))

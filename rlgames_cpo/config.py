@@ -44,3 +44,61 @@ class SapgConfig:
     @classmethod
     def from_config(cls, config: dict) -> "SapgConfig":
         return _parse(cls, "sapg", config.get("sapg"))
+
+
+@dataclass(frozen=True)
+class DiscriminatorConfig:
+    """``cpo.discriminator``: the adversarial reward's classifier (paper Tables 3-6)."""
+
+    units: tuple = (1024, 1024, 512, 512)
+    activation: str = "elu"
+
+    def __post_init__(self):
+        object.__setattr__(self, "units", tuple(int(u) for u in self.units))
+        if not self.units or min(self.units) < 1:
+            raise ValueError(f"cpo.discriminator.units={list(self.units)} must be positive widths")
+
+
+@dataclass(frozen=True)
+class CpoConfig:
+    """``train.params.config.cpo`` (ALGORITHM.md, CPO; defaults from the paper's tables)."""
+
+    beta: float = 0.001          # forward-KL (AWAC) term weight, Tables 3-6
+    lambda_f: float = 0.2        # forward-KL temperature, Tables 3-6 (smaller: closer to leader)
+    lambda_r: float = 0.0        # reverse-KL advantage shaping, 0 in every paper table
+    lambda_adv: float = 0.0      # adversarial diversity reward; 0 builds no discriminator
+    weight_max: float = 100.0    # AWAC weight clamp, Appendix A.2
+    discriminator: DiscriminatorConfig = DiscriminatorConfig()
+
+    def __post_init__(self):
+        if isinstance(self.discriminator, dict):
+            object.__setattr__(self, "discriminator",
+                               _parse(DiscriminatorConfig, "cpo.discriminator", self.discriminator))
+        for key in ("beta", "lambda_r", "lambda_adv"):
+            if getattr(self, key) < 0:
+                raise ValueError(f"cpo.{key}={getattr(self, key)} must be >= 0 (0 switches it off)")
+        if self.lambda_f <= 0:
+            raise ValueError(f"cpo.lambda_f={self.lambda_f} must be > 0 (it divides the advantage)")
+        if self.weight_max <= 0:
+            raise ValueError(f"cpo.weight_max={self.weight_max} must be > 0")
+
+    @classmethod
+    def from_config(cls, config: dict) -> "CpoConfig":
+        return _parse(cls, "cpo", config.get("cpo"))
+
+
+@dataclass(frozen=True)
+class DiagnosticsConfig:
+    """``train.params.config.diagnostics`` (ALGORITHM.md, Diagnostics)."""
+
+    every: int = 1               # epochs between diagnostics; 0 switches them off
+    kl_states: int = 1024        # rollout states the inter-policy KL matrix averages over
+
+    def __post_init__(self):
+        if self.every < 0 or self.kl_states < 1:
+            raise ValueError(f"diagnostics.every={self.every} must be >= 0 and "
+                             f"diagnostics.kl_states={self.kl_states} >= 1")
+
+    @classmethod
+    def from_config(cls, config: dict) -> "DiagnosticsConfig":
+        return _parse(cls, "diagnostics", config.get("diagnostics"))

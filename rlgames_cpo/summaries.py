@@ -27,3 +27,56 @@ LEADER_OFF_POLICY_ROWS = "sapg/leader_off_policy_rows"
 def block_names(num_blocks: int) -> list:
     """All per-block names for ``num_blocks`` blocks."""
     return [name(b) for b in range(num_blocks) for name in (reward_block, entropy_block, sigma_block)]
+
+
+# Diagnostics (ALGORITHM.md, Diagnostics), computed on the rollout before the update.
+IS_RATIO_DEVIATION = "diagnostics/is_ratio_deviation"
+ESS_RATE = "diagnostics/ess_rate"
+KL_LEADER_FOLLOWER_MEAN = "diagnostics/kl_leader_follower_mean"
+KL_LEADER_FOLLOWER_MAX = "diagnostics/kl_leader_follower_max"
+NEAREST_IS_LEADER_FRAC = "diagnostics/nearest_is_leader_frac"
+KL_MATRIX = "diagnostics/kl_matrix"  # an image; the raw matrices go to diagnostics/kl_matrix.jsonl
+
+# CPO with a discriminator.
+DISCRIMINATOR_LOSS = "discriminator/loss"
+DISCRIMINATOR_ACCURACY = "discriminator/accuracy"
+ADVERSARIAL_REWARD_MEAN = "rewards/adversarial_mean"
+# CPO with beta > 0: the forward-KL (AWAC) term, beta_eff times this is added to the loss.
+AWAC_LOSS = "losses/awac_loss"
+
+
+def is_ratio_deviation_block(block: int) -> str:
+    return f"diagnostics/is_ratio_deviation_block_{block}"
+
+
+def ess_rate_block(block: int) -> str:
+    return f"diagnostics/ess_rate_block_{block}"
+
+
+def diagnostics_names(num_blocks: int) -> list:
+    """Every diagnostics scalar name, plus the image, for ``num_blocks`` blocks."""
+    return ([IS_RATIO_DEVIATION, ESS_RATE, KL_LEADER_FOLLOWER_MEAN, KL_LEADER_FOLLOWER_MAX,
+             NEAREST_IS_LEADER_FRAC]
+            + [is_ratio_deviation_block(b) for b in range(1, num_blocks)]
+            + [ess_rate_block(b) for b in range(num_blocks)])
+
+
+def kl_heatmap(kl, nearest, cell: int = 24):
+    """The KL matrix as a ``(3, H, W)`` uint8 image in the style of the CPO paper's Fig. 4: row i,
+    column j is ``KL(pi_i || pi_j)`` on a log colour scale, the nearest policy of each follower
+    outlined in white. Plain numpy with a matplotlib colormap, cheap enough for every epoch."""
+    import numpy as np
+    from matplotlib import colormaps
+
+    values = np.log10(np.asarray(kl, dtype=np.float64) + 1e-6)
+    low, high = values.min(), values.max()
+    scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
+    rgb = (colormaps["viridis"](scaled)[..., :3] * 255).astype(np.uint8)
+    image = np.kron(rgb, np.ones((cell, cell, 1), dtype=np.uint8))
+    for i, j in enumerate(nearest):
+        if i == 0:
+            continue
+        r, c = i * cell, int(j) * cell
+        image[r:r + cell, [c, c + 1, c + cell - 2, c + cell - 1]] = 255
+        image[[r, r + 1, r + cell - 2, r + cell - 1], c:c + cell] = 255
+    return image.transpose(2, 0, 1)

@@ -1,6 +1,9 @@
 """``algo.name: sapg``: rl_games' continuous PPO agent with leader/follower blocks (ALGORITHM.md,
 SAPG loss). The math is in ``rlgames_cpo.core``; this class moves tensors in and out of it."""
 
+import json
+import os
+
 import torch
 from rl_games.algos_torch.a2c_continuous import A2CAgent
 from rl_games.common import common_losses, vecenv
@@ -9,8 +12,8 @@ from rlgames_cpo import summaries
 from rlgames_cpo.adapters.block_env import BlockIndexedVecEnv
 from rlgames_cpo.adapters.meters import BlockSplitMeter
 from rlgames_cpo.adapters.networks import use_block_model
-from rlgames_cpo.config import SapgConfig
-from rlgames_cpo.core import gaussian, losses, targets
+from rlgames_cpo.config import DiagnosticsConfig, SapgConfig
+from rlgames_cpo.core import diagnostics, gaussian, losses, rows, targets
 from rlgames_cpo.core.blocks import LEADER, BlockLayout, entropy_coefficients, sample_follower_blocks
 from rlgames_cpo.core.conditioning import split_block_column, with_block
 from rlgames_cpo.core.minibatches import ShuffledMinibatches
@@ -40,11 +43,17 @@ def with_block_env(params: dict, blocks: torch.Tensor, num_blocks: int, embeddin
 class SapgAgent(A2CAgent):
     """Continuous PPO where env block 0 is the leader and blocks 1..M-1 are followers sharing one
     block-conditioned network; each epoch the leader also learns from ``off_policy_ratio``
-    followers' samples by importance sampling."""
+    followers' samples by importance sampling.
+
+    Extension points for CPO: ``_recorded_envs`` (whose per-step LSTM states the rollout keeps),
+    ``_append_rows`` (rows added before the joint advantage normalisation), ``_shape_advantages``
+    (after it) and ``_extra_loss_terms``.
+    """
 
     def __init__(self, base_name, params):
         config = params["config"]
         self.sapg = SapgConfig.from_config(config)
+        self.diagnostics_config = DiagnosticsConfig.from_config(config)
         if config.get("central_value_config"):
             raise ValueError("sapg/cpo do not support central_value_config (the asymmetric critic "
                              "would need the block too): remove it, or train it with ppo")
@@ -55,20 +64,26 @@ class SapgAgent(A2CAgent):
         if self.num_agents != 1:
             raise ValueError("sapg/cpo support single-agent envs only")
 
+        seed = int(params.get("seed") or 0)
         self.block_of_env = self.layout.block_of_env(self.ppo_device)
         # Same seed on every rank: all ranks must pick the same follower blocks.
-        self.block_generator = torch.Generator().manual_seed(int(params.get("seed") or 0))
+        self.block_generator = torch.Generator().manual_seed(seed)
+        self.diagnostics_generator = torch.Generator().manual_seed(seed + 2)
         # Deviation from the public SAPG code: the enlarged batch is reshuffled every mini-epoch.
         self.dataset = ShuffledMinibatches(self.num_minibatches,
                                            self.seq_length if self.is_rnn else None,
-                                           torch.Generator().manual_seed(int(params.get("seed") or 0) + 1))
+                                           torch.Generator().manual_seed(seed + 1))
         self._done_blocks = torch.zeros(0, dtype=torch.long, device=self.ppo_device)
         for name in ("game_rewards", "game_shaped_rewards", "game_lengths"):
             setattr(self, name, BlockSplitMeter(getattr(self, name), self.sapg.num_blocks,
                                                 lambda: self._done_blocks))
-        self.block_stats = {}
+        self.epoch_stats = {}
 
     # ---- rollout -------------------------------------------------------------------------
+
+    def _recorded_envs(self) -> torch.Tensor:
+        """Envs whose per-step LSTM states the rollout keeps (for values under another block)."""
+        return self.off_policy_envs
 
     def train_epoch(self):
         self.off_policy_blocks = sample_follower_blocks(
@@ -77,15 +92,20 @@ class SapgAgent(A2CAgent):
         self._rollout_step = 0
         self._time_outs = torch.zeros(self.horizon_length, self.num_actors, device=self.ppo_device)
         if self.is_rnn:
+            recorded = self._recorded_envs()
+            self._record_slot = torch.full((self.num_actors,), -1, dtype=torch.long,
+                                           device=self.ppo_device)
+            self._record_slot[recorded] = torch.arange(len(recorded), device=self.ppo_device)
+            self._recorded = recorded
             self._step_rnn_states = [
-                torch.zeros((self.horizon_length + 1,) + s[:, self.off_policy_envs].shape,
+                torch.zeros((self.horizon_length + 1, s.shape[0], len(recorded), s.shape[2]),
                             device=self.ppo_device) for s in self.rnn_states]
         return super().train_epoch()
 
     def get_action_values(self, obs):
-        if self.is_rnn and self.off_policy_envs.numel():
+        if self.is_rnn and self._recorded.numel():
             for store, state in zip(self._step_rnn_states, self.rnn_states):
-                store[self._rollout_step] = state[:, self.off_policy_envs]
+                store[self._rollout_step] = state[:, self._recorded]
         return super().get_action_values(obs)
 
     def env_step(self, actions):
@@ -102,73 +122,117 @@ class SapgAgent(A2CAgent):
     # ---- batch ---------------------------------------------------------------------------
 
     def prepare_dataset(self, batch_dict):
-        self.block_stats = self._block_policy_stats(batch_dict)
-        rollout_rows = len(batch_dict["actions"])
+        self.epoch_stats = self._block_policy_stats(batch_dict)
+        if self.diagnostics_config.every and self.epoch_num % self.diagnostics_config.every == 0:
+            self.epoch_stats.update(self._diagnostics(batch_dict))
+        row_type = torch.full((len(batch_dict["actions"]),), rows.ON_POLICY, device=self.ppo_device)
         if self.off_policy_envs.numel():
             batch_dict = self._with_leader_rows(batch_dict)
-        super().prepare_dataset(batch_dict)
-        on_policy = torch.zeros(len(batch_dict["actions"]), dtype=torch.bool, device=self.ppo_device)
-        on_policy[:rollout_rows] = True
-        self.dataset.values_dict["on_policy"] = on_policy
+            row_type = torch.cat([row_type, torch.full(
+                (len(batch_dict["actions"]) - len(row_type),), rows.LEADER_OFF_POLICY,
+                device=self.ppo_device)])
+        # The advantages of every row set are normalised together, here, not in rl_games.
+        normalize, self.normalize_advantage = self.normalize_advantage, False
+        try:
+            super().prepare_dataset(batch_dict)
+        finally:
+            self.normalize_advantage = normalize
+        data = self.dataset.values_dict
+        data["row_type"] = row_type
+        self._append_rows(data, batch_dict)
+        if normalize:
+            data["advantages"] = (self.advantage_mean_std(data["advantages"])
+                                  if self.normalize_rms_advantage
+                                  else targets.normalize(data["advantages"]))
+        self._shape_advantages(data, batch_dict)
 
-    def _rows_of(self, envs: torch.Tensor) -> torch.Tensor:
-        """Env-major row indices of ``envs``' whole trajectories."""
-        steps = torch.arange(self.horizon_length, device=envs.device)
-        return (envs[:, None] * self.horizon_length + steps[None, :]).reshape(-1)
+    def _append_rows(self, data: dict, batch_dict: dict) -> None:
+        """Adds rows to the dataset before the joint advantage normalisation (CPO: AWAC)."""
+
+    def _shape_advantages(self, data: dict, batch_dict: dict) -> None:
+        """Changes normalised advantages in place (CPO: reverse KL)."""
 
     @torch.no_grad()
-    def _leader_values(self) -> torch.Tensor:
-        """``V_L`` on the chosen followers' states ``(H + 1, k*B, 1)``, time-major, the last
-        step being the state after the rollout. Runs in eval mode: no normaliser updates."""
-        envs = self.off_policy_envs
+    def _values_under(self, envs: torch.Tensor, labels) -> torch.Tensor:
+        """``V`` of ``envs``' rollout states under block ``labels`` (int, or ``(n,)`` per env):
+        ``(H + 1, n, 1)`` time-major, the last step the state after the rollout. For an LSTM,
+        one step from each stored per-step hidden state (ALGORITHM.md, SAPG loss 2). Runs in
+        eval mode, so the normalisers do not update."""
         obs = torch.cat([self.experience_buffer.tensor_dict["obses"][:, envs],
-                         self.obs["obs"][envs].unsqueeze(0)])
+                         self.obs["obs"][envs].unsqueeze(0)]).clone()
+        obs[..., -1] = torch.as_tensor(labels, device=obs.device, dtype=obs.dtype)
         steps, n = obs.shape[:2]
-        input_dict = {"is_train": False, "prev_actions": None,
-                      "obs": with_block(obs.reshape(steps * n, -1), LEADER)}
+        input_dict = {"is_train": False, "prev_actions": None, "obs": obs.reshape(steps * n, -1)}
         if self.is_rnn:
-            # one step from each stored per-step follower hidden state (ALGORITHM.md, SAPG 2)
-            self._step_rnn_states_last()
-            input_dict["rnn_states"] = tuple(s.permute(1, 0, 2, 3).reshape(s.shape[1], steps * n, -1)
-                                             for s in self._step_rnn_states)
+            for store, state in zip(self._step_rnn_states, self.rnn_states):
+                store[self.horizon_length] = state[:, self._recorded]
+            slots = self._record_slot[envs]
+            input_dict["rnn_states"] = tuple(
+                s[:, :, slots].permute(1, 0, 2, 3).reshape(s.shape[1], steps * n, -1)
+                for s in self._step_rnn_states)
             input_dict["seq_length"] = 1
+        return self._eval_forward(input_dict)["values"].reshape(steps, n, -1)
+
+    def _eval_forward(self, input_dict: dict) -> dict:
         was_training = self.model.training
         self.model.eval()
-        values = self.model(input_dict)["values"]
-        self.model.train(was_training)
-        return values.reshape(steps, n, -1)
+        try:
+            with torch.no_grad():
+                return self.model(input_dict)
+        finally:
+            self.model.train(was_training)
 
-    def _step_rnn_states_last(self):
-        for store, state in zip(self._step_rnn_states, self.rnn_states):
-            store[self.horizon_length] = state[:, self.off_policy_envs]
+    def _one_step_td(self, envs: torch.Tensor, values: torch.Tensor):
+        """TD(0) targets ``(H, n, 1)`` of ``envs``' transitions under ``values`` (from
+        ``_values_under``), extrinsic reward with time-outs bootstrapped by these values."""
+        buffer = self.experience_buffer.tensor_dict
+        rewards = buffer["rewards"][:, envs]
+        if self.value_bootstrap:
+            rewards = targets.rebootstrap_time_outs(
+                rewards, self._time_outs[:, envs].unsqueeze(-1), buffer["values"][:, envs],
+                values[:-1], self.gamma)
+        next_dones = targets.shift_to_next(buffer["dones"][:, envs], self.dones[envs]).unsqueeze(-1)
+        return targets.td0_targets(rewards, values[1:], next_dones, self.gamma)
+
+    def _relabelled(self, batch_dict: dict, envs: torch.Tensor, labels) -> dict:
+        """``envs``' rollout rows (and LSTM sequence states) with the block column set to
+        ``labels`` (int, or one per env)."""
+        index = rows.rows_of(envs, self.horizon_length)
+        out = {key: batch_dict[key][index] for key in
+               ("actions", "neglogpacs", "mus", "sigmas", "dones", "obses")}
+        per_row = torch.as_tensor(labels, device=index.device).expand(len(envs))
+        out["obses"][:, -1] = per_row.repeat_interleave(self.horizon_length).to(out["obses"].dtype)
+        if self.is_rnn:
+            sequences = rows.sequences_of(envs, self.horizon_length, self.seq_length)
+            out["rnn_states"] = [s[:, sequences] for s in batch_dict["rnn_states"]]
+        return out
 
     def _with_leader_rows(self, batch_dict: dict) -> dict:
         """Appends the chosen followers' transitions relabelled to the leader, with one-step TD
         targets under the leader's value (ALGORITHM.md, SAPG loss 2)."""
-        envs, buffer = self.off_policy_envs, self.experience_buffer.tensor_dict
-        leader_values = self._leader_values()
-        rewards = targets.rebootstrap_time_outs(
-            buffer["rewards"][:, envs], self._time_outs[:, envs].unsqueeze(-1),
-            buffer["values"][:, envs], leader_values[:-1], self.gamma) if self.value_bootstrap \
-            else buffer["rewards"][:, envs]
-        next_dones = targets.shift_to_next(buffer["dones"][:, envs], self.dones[envs]).unsqueeze(-1)
-        td_targets = targets.td0_targets(rewards, leader_values[1:], next_dones, self.gamma)
-
-        rows = self._rows_of(envs)
-        to_rows = lambda x: x.transpose(0, 1).reshape(-1, *x.shape[2:])  # time-major -> env-major
-        leader_rows = {key: batch_dict[key][rows] for key in
-                       ("actions", "neglogpacs", "mus", "sigmas", "dones")}
-        leader_rows["obses"] = with_block(batch_dict["obses"][rows], LEADER)
-        leader_rows["values"] = to_rows(leader_values[:-1])
-        leader_rows["returns"] = to_rows(td_targets)
+        envs = self.off_policy_envs
+        leader_values = self._values_under(envs, LEADER)
+        leader_rows = self._relabelled(batch_dict, envs, LEADER)
+        leader_rows["values"] = rows.time_major_to_rows(leader_values[:-1])
+        leader_rows["returns"] = rows.time_major_to_rows(self._one_step_td(envs, leader_values))
         extended = dict(batch_dict)
         for key, value in leader_rows.items():
-            extended[key] = torch.cat([batch_dict[key], value])
-        if self.is_rnn:
-            sequences = self._rows_of(envs)[:: self.seq_length] // self.seq_length
-            extended["rnn_states"] = [torch.cat([s, s[:, sequences]], dim=1)
-                                      for s in batch_dict["rnn_states"]]
+            if key == "rnn_states":
+                extended[key] = [torch.cat([a, b], dim=1) for a, b in zip(batch_dict[key], value)]
+            else:
+                extended[key] = torch.cat([batch_dict[key], value])
         return extended
+
+    def _policy_under(self, batch: dict, block=None) -> dict:
+        """The policy on ``batch``'s rows (whole sequences for an LSTM) under ``block`` (``None``:
+        each row's own): ``mus``, ``sigmas`` and ``prev_neglogp`` of the stored actions."""
+        obs = batch["obses"] if block is None else with_block(batch["obses"], block)
+        input_dict = {"is_train": True, "prev_actions": batch["actions"], "obs": obs}
+        if self.is_rnn:
+            input_dict.update(rnn_states=batch["rnn_states"], seq_length=self.seq_length)
+            if self.zero_rnn_on_done:
+                input_dict["dones"] = batch["dones"]
+        return self._eval_forward(input_dict)
 
     # ---- losses --------------------------------------------------------------------------
 
@@ -177,7 +241,8 @@ class SapgAgent(A2CAgent):
         super().calc_gradients(input_dict)
         a_loss, c_loss, entropy, _, lr, lr_mul, mu, sigma, b_loss = self.train_result
         # Deviation from the public SAPG code: the adaptive lr sees KL of on-policy rows only.
-        kl = losses.step_kl(mu, sigma, input_dict["mu"], input_dict["sigma"], input_dict["on_policy"])
+        kl = losses.step_kl(mu, sigma, input_dict["mu"], input_dict["sigma"],
+                            input_dict["row_type"] == rows.ON_POLICY)
         self.train_result = (a_loss, c_loss, entropy, kl, lr, lr_mul, mu, sigma, b_loss)
 
     def calc_losses(self, actor_loss_func, old_action_log_probs_batch, action_log_probs, advantage,
@@ -192,10 +257,22 @@ class SapgAgent(A2CAgent):
         _, blocks = split_block_column(self._minibatch["obs"])
         coefficients = entropy_coefficients(self.sapg.num_blocks, self.sapg.entropy_scale,
                                             self.entropy_coef).to(blocks.device)
-        terms = losses.sapg_loss(actor, critic, entropy, bounds, coefficients[blocks],
-                                 self.critic_coef, self.bounds_loss_coef or 0.0)
+        per_row = [actor, critic, entropy, bounds, coefficients[blocks]]
+        ppo_rows = self._ppo_rows(self._minibatch)
+        if ppo_rows is not None:
+            per_row = [x[ppo_rows] for x in per_row]
+        terms = losses.sapg_loss(*per_row, self.critic_coef, self.bounds_loss_coef or 0.0)
+        terms.update(self._extra_loss_terms(action_log_probs, advantage))
         return (losses.total(terms), terms["actor_loss"], terms["critic_loss"], terms["entropy"],
                 terms["bounds_loss"], None)
+
+    def _ppo_rows(self, minibatch: dict):
+        """Mask of the rows the PPO, critic, entropy and bounds terms apply to; ``None``: all."""
+        return None
+
+    def _extra_loss_terms(self, neglogp: torch.Tensor, advantage: torch.Tensor) -> dict:
+        """More ``loss_*`` terms of the minibatch (CPO: the forward-KL term)."""
+        return {}
 
     # ---- logging -------------------------------------------------------------------------
 
@@ -211,14 +288,62 @@ class SapgAgent(A2CAgent):
         stats[summaries.LEADER_OFF_POLICY_ROWS] = self.off_policy_envs.numel() * self.horizon_length
         return stats
 
+    def _kl_sample(self, batch_dict: dict) -> dict:
+        """A random subset of the rollout (whole sequences for an LSTM) for the KL matrix."""
+        total = len(batch_dict["actions"])
+        unit = self.seq_length if self.is_rnn else 1
+        count = min(max(self.diagnostics_config.kl_states // unit, 1), total // unit)
+        units = torch.randperm(total // unit, generator=self.diagnostics_generator)[:count]
+        units = units.to(self.ppo_device)
+        index = (units[:, None] * unit + torch.arange(unit, device=self.ppo_device)).reshape(-1)
+        sample = {key: batch_dict[key][index] for key in ("obses", "actions", "dones")}
+        if self.is_rnn:
+            sample["rnn_states"] = [s[:, units] for s in batch_dict["rnn_states"]]
+        return sample
+
+    def _diagnostics(self, batch_dict: dict) -> dict:
+        """IS-ratio deviation and ESS of the leader on every block's samples, and the
+        inter-policy KL matrix (ALGORITHM.md, Diagnostics), on the rollout before the update."""
+        _, blocks = split_block_column(batch_dict["obses"])
+        log_ratio = batch_dict["neglogpacs"] - self._policy_under(batch_dict, LEADER)["prev_neglogp"]
+        stats = {summaries.ESS_RATE: diagnostics.ess_rate(log_ratio).item()}
+        deviations = []
+        for b in range(self.sapg.num_blocks):
+            stats[summaries.ess_rate_block(b)] = diagnostics.ess_rate(log_ratio[blocks == b]).item()
+            if b != LEADER:
+                deviations.append(diagnostics.is_ratio_deviation(log_ratio[blocks == b]).item())
+                stats[summaries.is_ratio_deviation_block(b)] = deviations[-1]
+        if deviations:
+            stats[summaries.IS_RATIO_DEVIATION] = sum(deviations) / len(deviations)
+        sample = self._kl_sample(batch_dict)
+        policies = [self._policy_under(sample, b) for b in range(self.sapg.num_blocks)]
+        kl = diagnostics.kl_matrix(torch.stack([p["mus"] for p in policies]),
+                                   torch.stack([p["sigmas"] for p in policies]))
+        if self.sapg.num_blocks > 1:
+            stats.update({f"diagnostics/{k}": v
+                          for k, v in diagnostics.leader_follower_summary(kl).items()})
+        self.kl = kl.cpu()
+        return stats
+
     def write_stats(self, total_time, epoch_num, step_time, play_time, update_time, a_losses,
                     c_losses, entropies, kls, last_lr, lr_mul, frame, scaled_time,
                     scaled_play_time, curr_frames):
         super().write_stats(total_time, epoch_num, step_time, play_time, update_time, a_losses,
                             c_losses, entropies, kls, last_lr, lr_mul, frame, scaled_time,
                             scaled_play_time, curr_frames)
-        for name, value in self.block_stats.items():
+        for name, value in self.epoch_stats.items():
             self.writer.add_scalar(name, value, frame)
         for b, meter in enumerate(self.game_rewards.blocks):
             if meter.current_size > 0:
                 self.writer.add_scalar(summaries.reward_block(b), meter.get_mean()[0], frame)
+        if summaries.ESS_RATE in self.epoch_stats:
+            self._write_kl_matrix(epoch_num, frame)
+
+    def _write_kl_matrix(self, epoch_num: int, frame: int) -> None:
+        nearest = diagnostics.nearest_policy(self.kl) if self.sapg.num_blocks > 1 else [0]
+        self.writer.add_image(summaries.KL_MATRIX, summaries.kl_heatmap(self.kl, nearest), frame)
+        path = os.path.join(self.experiment_dir, "diagnostics", "kl_matrix.jsonl")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "a") as f:
+            f.write(json.dumps({"epoch": epoch_num, "frame": frame,
+                                "kl": self.kl.tolist()}) + "\n")

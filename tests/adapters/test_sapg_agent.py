@@ -6,7 +6,7 @@ import copy
 import pytest
 import torch
 
-from rlgames_cpo.core import gaussian, targets
+from rlgames_cpo.core import gaussian, rows, targets
 from rlgames_cpo.core.conditioning import split_block_column, with_block
 
 SMALL = ["task=EnvpoolPendulum", "num_envs=12", "task.env.maxEpisodeSteps=5",
@@ -36,26 +36,27 @@ def test_leader_rows_relabel_a_follower_block_with_td0_targets(make_agent):
     rollout, data = run_epoch(agent)
     n, H, B = 12 * 8, 8, 4
     assert len(data["advantages"]) == n + B * H          # (M + k) / M * N * H rows
-    assert data["on_policy"].sum() == n
+    assert (data["row_type"] == rows.ON_POLICY).sum() == n
+    assert (data["row_type"][n:] == rows.LEADER_OFF_POLICY).all()
     (follower,) = agent.off_policy_blocks.tolist()
     assert follower in (1, 2)
     envs = torch.arange(follower * B, (follower + 1) * B)
-    rows = (envs[:, None] * H + torch.arange(H)).reshape(-1)
+    index = (envs[:, None] * H + torch.arange(H)).reshape(-1)
     leader_rows = slice(n, None)
     _, blocks = split_block_column(data["obs"][leader_rows])
     assert (blocks == 0).all()
-    torch.testing.assert_close(data["obs"][leader_rows][:, :-1], rollout["obses"][rows][:, :-1])
-    torch.testing.assert_close(data["actions"][leader_rows], rollout["actions"][rows])
+    torch.testing.assert_close(data["obs"][leader_rows][:, :-1], rollout["obses"][index][:, :-1])
+    torch.testing.assert_close(data["actions"][leader_rows], rollout["actions"][index])
     # behaviour log-prob: the follower's, stored at rollout time
-    torch.testing.assert_close(data["old_logp_actions"][leader_rows], rollout["neglogpacs"][rows])
+    torch.testing.assert_close(data["old_logp_actions"][leader_rows], rollout["neglogpacs"][index])
     assert rollout["dones"].any()  # the 5-step episodes put dones inside the horizon
 
 
 def test_leader_targets_are_one_step_td_under_the_leader_value(make_agent):
     agent = make_agent(*SMALL, "train.params.config.normalize_value=False")
     captured = {}
-    leader_values = agent._leader_values
-    agent._leader_values = lambda: captured.setdefault("v", leader_values())
+    values_under = agent._values_under
+    agent._values_under = lambda envs, labels: captured.setdefault("v", values_under(envs, labels))
     rollout, data = run_epoch(agent)
     v = captured["v"][..., 0]                                   # (H + 1, B) time-major
     envs, B, H = agent.off_policy_envs, 4, 8
@@ -89,14 +90,14 @@ def test_off_policy_ratio_is_leader_over_follower_behaviour(make_agent):
 def test_lstm_leader_values_from_stored_hidden_states_equal_a_direct_recompute(make_agent):
     agent = make_agent(*SMALL, *LSTM)
     captured = {}
-    leader_values = agent._leader_values
+    values_under = agent._values_under
 
-    def capture():
+    def capture(envs, labels):
         captured["weights"] = copy.deepcopy(agent.model.state_dict())  # before the update
-        captured["v"] = leader_values()
+        captured["v"] = values_under(envs, labels)
         return captured["v"]
 
-    agent._leader_values = capture
+    agent._values_under = capture
     run_epoch(agent)
     agent.model.load_state_dict(captured["weights"])
     envs, H = agent.off_policy_envs, 8
@@ -105,7 +106,7 @@ def test_lstm_leader_values_from_stored_hidden_states_equal_a_direct_recompute(m
     dones = torch.cat([buffer["dones"][:, envs], agent.dones[envs].unsqueeze(0)])
     # Replay the followers from their state at t = 0: step with their own conditioning,
     # zero the state where an episode starts, and read the leader's value from each state.
-    state = tuple(s[0] for s in agent._step_rnn_states)
+    state = tuple(s[0][:, agent._record_slot[envs]] for s in agent._step_rnn_states)
     expected = []
     agent.model.eval()
     with torch.no_grad():
@@ -133,7 +134,7 @@ def test_one_block_has_no_off_policy_rows_and_trains(make_agent):
     agent = make_agent(*[o.replace("num_blocks=3", "num_blocks=1") for o in SMALL])
     _, data = run_epoch(agent)
     assert agent.off_policy_envs.numel() == 0
-    assert len(data["advantages"]) == 12 * 8 and data["on_policy"].all()
+    assert len(data["advantages"]) == 12 * 8 and (data["row_type"] == rows.ON_POLICY).all()
 
 
 def test_indivisible_num_envs_fails_at_start_up(make_agent):

@@ -1,0 +1,173 @@
+"""``algo.name: cpo``: SAPG plus the followers' coupling to the leader and the adversarial
+diversity reward (ALGORITHM.md, CPO). With ``beta = lambda_r = lambda_adv = 0`` it runs exactly
+the SAPG computation."""
+
+import torch
+
+from rlgames_cpo import summaries
+from rlgames_cpo.adapters.sapg_agent import SapgAgent
+from rlgames_cpo.config import CpoConfig
+from rlgames_cpo.core import coupling, rows
+from rlgames_cpo.core.blocks import LEADER
+from rlgames_cpo.core.conditioning import split_block_column
+from rlgames_cpo.core.discriminator import Discriminator, adversarial_reward, discriminator_loss
+
+
+class CpoAgent(SapgAgent):
+    """SapgAgent with the forward-KL (AWAC) rows, reverse-KL advantage shaping and the
+    discriminator reward; each term is built only when its coefficient is non-zero."""
+
+    def __init__(self, base_name, params):
+        self.cpo = CpoConfig.from_config(params["config"])
+        super().__init__(base_name, params)
+        self.beta_eff = coupling.beta_eff(self.cpo.beta, self.sapg.num_blocks,
+                                          self.sapg.off_policy_ratio)
+        self.couples = self.cpo.beta > 0 and self.sapg.num_blocks > 1
+        self.leader_envs = self.layout.envs_of(torch.tensor([LEADER], device=self.ppo_device))
+        self.discriminator = None
+        if self.cpo.lambda_adv > 0:
+            settings = self.cpo.discriminator
+            self.discriminator = Discriminator(self.obs_shape[0] - 1, self.actions_num,
+                                               self.sapg.num_blocks, settings.units,
+                                               settings.activation).to(self.ppo_device)
+            self.discriminator_optimizer = torch.optim.Adam(self.discriminator.parameters(),
+                                                            float(self.config["learning_rate"]))
+            seed = int(params.get("seed") or 0)
+            self.discriminator_generator = torch.Generator().manual_seed(seed + 3)
+
+    # ---- rollout: adversarial reward -----------------------------------------------------
+
+    def _recorded_envs(self) -> torch.Tensor:
+        envs = super()._recorded_envs()
+        return torch.cat([envs, self.leader_envs]) if self.couples else envs
+
+    def train_epoch(self):
+        self._awac_losses = []
+        return super().train_epoch()
+
+    def _discriminator_inputs(self, obs: torch.Tensor):
+        """Normalised observation without the block column (normaliser in eval mode), blocks."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            normalised = self.model.norm_obs(obs)
+        finally:
+            self.model.train(was_training)
+        return split_block_column(normalised)
+
+    def discount_values(self, fdones, last_extrinsic_values, mb_fdones, mb_extrinsic_values,
+                        mb_rewards):
+        if self.discriminator is not None:
+            buffer = self.experience_buffer.tensor_dict
+            horizon, num_envs = buffer["actions"].shape[:2]
+            features, _ = self._discriminator_inputs(buffer["obses"].reshape(horizon * num_envs, -1))
+            # Deviation from the public CPO code: the label of the time-major sample (t, env) is
+            # env // block_size, the policy that acted (it labels time chunks instead).
+            blocks = self.block_of_env.repeat(horizon)
+            with torch.no_grad():
+                logits = self.discriminator(features, buffer["actions"].reshape(horizon * num_envs, -1))
+            reward = adversarial_reward(logits, blocks, self.cpo.lambda_adv).view(horizon, num_envs)
+            self._adversarial_mean = reward[:, self.block_of_env != LEADER].mean().item()
+            # Added to the GAE rewards only: the buffer keeps the extrinsic reward, which the
+            # leader's off-policy rows and the AWAC rows use.
+            mb_rewards = mb_rewards + reward.unsqueeze(-1)
+        return super().discount_values(fdones, last_extrinsic_values, mb_fdones,
+                                       mb_extrinsic_values, mb_rewards)
+
+    # ---- batch ---------------------------------------------------------------------------
+
+    def prepare_dataset(self, batch_dict):
+        super().prepare_dataset(batch_dict)
+        if self.discriminator is not None:
+            self.epoch_stats.update(self._train_discriminator(batch_dict))
+            self.epoch_stats[summaries.ADVERSARIAL_REWARD_MEAN] = self._adversarial_mean
+
+    def _train_discriminator(self, batch_dict: dict) -> dict:
+        """One shuffled pass over the rollout, cross-entropy against each sample's block."""
+        features, blocks = self._discriminator_inputs(batch_dict["obses"])
+        actions = batch_dict["actions"]
+        order = torch.randperm(len(blocks), generator=self.discriminator_generator).to(blocks.device)
+        results = []
+        for part in torch.chunk(order, self.num_minibatches):
+            terms = discriminator_loss(self.discriminator(features[part], actions[part]), blocks[part])
+            self.discriminator_optimizer.zero_grad(set_to_none=True)
+            terms["loss_discriminator"].backward()
+            self.discriminator_optimizer.step()
+            results.append((terms["loss_discriminator"].item(), terms["accuracy"].item()))
+        return {summaries.DISCRIMINATOR_LOSS: sum(r[0] for r in results) / len(results),
+                summaries.DISCRIMINATOR_ACCURACY: sum(r[1] for r in results) / len(results)}
+
+    def _append_rows(self, data: dict, batch_dict: dict) -> None:
+        """The leader's transitions once under every follower's index, with that follower's
+        one-step TD advantage (ALGORITHM.md, CPO forward KL)."""
+        if not self.couples:
+            return
+        followers = torch.arange(1, self.sapg.num_blocks, device=self.ppo_device)
+        envs = self.leader_envs.repeat(len(followers))
+        labels = followers.repeat_interleave(len(self.leader_envs))
+        values = self._values_under(envs, labels)
+        advantages = rows.time_major_to_rows(self._one_step_td(envs, values) - values[:-1])
+        awac = self._relabelled(batch_dict, envs, labels)
+        n = len(advantages)
+        appended = {"old_values": torch.zeros_like(data["old_values"][:n]),
+                    "returns": torch.zeros_like(data["returns"][:n]),
+                    "old_logp_actions": awac["neglogpacs"], "advantages": advantages.sum(-1),
+                    "actions": awac["actions"], "obs": awac["obses"], "dones": awac["dones"],
+                    "mu": awac["mus"], "sigma": awac["sigmas"],
+                    "row_type": torch.full((n,), rows.AWAC, device=self.ppo_device)}
+        for key, value in appended.items():
+            data[key] = torch.cat([data[key], value])
+        if self.is_rnn:
+            data["rnn_states"] = [torch.cat([a, b], dim=1)
+                                  for a, b in zip(data["rnn_states"], awac["rnn_states"])]
+
+    def _shape_advantages(self, data: dict, batch_dict: dict) -> None:
+        """Reverse KL (Eq. 25) on the followers' on-policy rows, after normalisation."""
+        if self.cpo.lambda_r == 0:
+            return
+        n = self.horizon_length * self.num_actors  # the rollout's rows come first
+        rollout = {key: batch_dict[key][:n] for key in ("obses", "actions", "dones", "neglogpacs")}
+        if self.is_rnn:
+            rollout["rnn_states"] = [s[:, : n // self.seq_length] for s in batch_dict["rnn_states"]]
+        leader_neglogp = self._policy_under(rollout, LEADER)["prev_neglogp"]
+        _, blocks = split_block_column(rollout["obses"])
+        followers = torch.nonzero(blocks != LEADER)[:, 0]
+        data["advantages"][followers] = coupling.reverse_kl_shaping(
+            data["advantages"][followers], -leader_neglogp[followers],
+            -rollout["neglogpacs"][followers], self.cpo.lambda_r)
+
+    # ---- losses --------------------------------------------------------------------------
+
+    def _ppo_rows(self, minibatch: dict):
+        return minibatch["row_type"] != rows.AWAC if self.couples else None
+
+    def _extra_loss_terms(self, neglogp: torch.Tensor, advantage: torch.Tensor) -> dict:
+        if not self.couples:
+            return {}
+        awac_rows = self._minibatch["row_type"] == rows.AWAC
+        if not awac_rows.any():
+            return {}
+        loss = coupling.awac_loss(-neglogp[awac_rows], advantage[awac_rows], self.cpo.lambda_f,
+                                  self.cpo.weight_max)
+        self._awac_losses.append(loss.detach())
+        return {"loss_awac": self.beta_eff * loss}
+
+    # ---- logging and checkpoints ---------------------------------------------------------
+
+    def write_stats(self, *args, **kwargs):
+        if self._awac_losses:
+            self.epoch_stats[summaries.AWAC_LOSS] = torch.stack(self._awac_losses).mean().item()
+        super().write_stats(*args, **kwargs)
+
+    def get_full_state_weights(self):
+        state = super().get_full_state_weights()
+        if self.discriminator is not None:
+            state["discriminator"] = self.discriminator.state_dict()
+            state["discriminator_optimizer"] = self.discriminator_optimizer.state_dict()
+        return state
+
+    def set_full_state_weights(self, weights, set_epoch=True):
+        super().set_full_state_weights(weights, set_epoch=set_epoch)
+        if self.discriminator is not None and "discriminator" in weights:
+            self.discriminator.load_state_dict(weights["discriminator"])
+            self.discriminator_optimizer.load_state_dict(weights["discriminator_optimizer"])
