@@ -67,7 +67,7 @@ class CpoConfig:
     lambda_f: float = 0.2        # forward-KL temperature, Tables 3-6 (smaller: closer to leader)
     lambda_r: float = 0.0        # reverse-KL advantage shaping, 0 in every paper table
     lambda_adv: float = 0.0      # adversarial diversity reward; 0 builds no discriminator
-    weight_max: float = 100.0    # AWAC weight clamp, Appendix A.2
+    weight_max: float = 100.0    # AWAC weight clamp (ALGORITHM.md, CPO forward-KL term)
     discriminator: DiscriminatorConfig = DiscriminatorConfig()
 
     def __post_init__(self):

@@ -4,7 +4,7 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from rlgames_cpo.config import SapgConfig
+from rlgames_cpo.config import CpoConfig, SapgConfig
 from rlgames_cpo.envs.registry import ENVPOOL
 from rlgames_cpo.hydra_setup import (CFG_DIR, compose_config, embedded_tasks, missing_task_error,
                                      task_from_argv)
@@ -17,12 +17,13 @@ def test_every_embedded_task_has_a_ppo_config():
     assert embedded_tasks() == ["EnvpoolAnt", "EnvpoolHalfCheetah", "EnvpoolHumanoid",
                                 "EnvpoolLeapCube", "EnvpoolMountainCar", "EnvpoolPendulum",
                                 "EnvpoolShadowHandBlock"]
-    assert {f"{task}PPO" for task in embedded_tasks()} <= set(TRAIN_CONFIGS)
+    for algo in ("PPO", "SAPG", "CPO"):
+        assert {f"{task}{algo}" for task in embedded_tasks()} <= set(TRAIN_CONFIGS)
 
 
-def test_defaults_are_the_embedded_ant_with_ppo():
+def test_defaults_are_the_embedded_ant_with_cpo():
     cfg = compose_config()
-    assert cfg.task.name == "EnvpoolAnt" and cfg.train.params.algo.name == "a2c_continuous"
+    assert cfg.task.name == "EnvpoolAnt" and cfg.train.params.algo.name == "cpo"
     assert cfg.train_dir == "runs" and cfg.rl_device == "auto"
     for key in ("task", "train", "num_envs", "seed", "torch_deterministic", "max_iterations",
                 "experiment", "test", "checkpoint", "rl_device", "multi_gpu", "headless",
@@ -47,10 +48,12 @@ def test_every_train_config_composes_into_rl_games_params(train):
     assert config["player"]["use_vecenv"] is True
     if embedded:
         assert config["num_actors"] == cfg.task.env.numEnvs
-    if params["algo"]["name"] == "sapg":
+    if params["algo"]["name"] in ("sapg", "cpo"):
         sapg = SapgConfig.from_config(config)
         assert config["num_actors"] % sapg.num_blocks == 0
         assert "central_value_config" not in config
+    if params["algo"]["name"] == "cpo":
+        CpoConfig.from_config(config)
 
 
 # ALGORITHM.md's table (CPO Appendix A.7): units, rnn units, H, lr, e_clip, mini_epochs, entropy
@@ -127,3 +130,32 @@ def test_cuda_without_cuda_names_the_fix():
         pytest.skip("this machine has CUDA")
     with pytest.raises(ValueError, match="rl_device=cuda:0 .* use rl_device=cpu"):
         prepare(compose_config("rl_device=cuda:0"))
+
+
+# ALGORITHM.md's table (CPO Appendix A.7): beta, lambda_f, lambda_adv, discriminator units
+PAPER_CPO = {
+    "ShadowHandCPO": (0.001, 0.2, 0.01, [1024, 1024, 512, 512]),
+    "AllegroHandCPO": (0.0005, 0.1, 0.001, [1024, 1024, 512, 512]),
+    "AllegroKukaLSTMRegraspingCPO": (0.001, 0.2, 0.0, None),
+    "AllegroKukaLSTMReorientationCPO": (0.001, 0.2, 0.0, None),
+    "AllegroKukaTwoArmsLSTMCPO": (0.001, 0.2, 0.0, None),
+    "AllegroKukaLSTMThrowCPO": (0.001, 0.1, 0.0, None),
+    "FrankaCubeStackCPO": (0.0005, 0.1, 0.0, [256, 128, 64]),
+    "HumanoidCPO": (0.001, 0.2, 0.0, [768, 512, 256]),
+    "AnymalCPO": (0.001, 0.2, 0.0, [768, 512, 256]),
+}
+
+
+@pytest.mark.parametrize("train", sorted(PAPER_CPO))
+def test_isaacgymenvs_cpo_configs_hold_the_paper_values(train):
+    beta, lambda_f, lambda_adv, units = PAPER_CPO[train]
+    params = rl_games_params(prepare(compose_config(f"train={train}", "experiment=x")))
+    cpo = CpoConfig.from_config(params["config"])
+    assert params["algo"]["name"] == "cpo" and cpo.lambda_r == 0 and cpo.weight_max == 100
+    assert (cpo.beta, cpo.lambda_f, cpo.lambda_adv) == (beta, lambda_f, lambda_adv)
+    if units:
+        assert list(cpo.discriminator.units) == units
+    sapg_twin = rl_games_params(prepare(compose_config(
+        f"train={train[:-3]}SAPG", "experiment=x")))["config"]
+    for key in ("sapg", "horizon_length", "learning_rate", "e_clip", "mini_epochs"):
+        assert params["config"][key] == sapg_twin[key]

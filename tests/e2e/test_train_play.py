@@ -43,6 +43,6 @@ def test_isaacgym_task_without_isaacgym_names_the_fix(repo):
     ("EnvpoolPendulum", 8), ("EnvpoolShadowHandBlock", 8), ("EnvpoolLeapCube", 4),
 ])
 def test_ppo_runs_on_every_embedded_task(train_py, tmp_path, task, num_envs):
-    train_py(f"task={task}", "max_iterations=2", f"num_envs={num_envs}",
+    train_py(f"task={task}", f"train={task}PPO", "max_iterations=2", f"num_envs={num_envs}",
              "experiment=t", f"train_dir={tmp_path}")
     assert list((tmp_path / "t" / "nn").glob("last_t_ep_2_*.pth"))
