@@ -8,7 +8,8 @@ from rlgames_cpo.core import rows
 from rlgames_cpo.core.discriminator import adversarial_reward
 from rlgames_cpo.core.conditioning import split_block_column
 
-SMALL = ["task=EnvpoolPendulum", "num_envs=12", "task.env.maxEpisodeSteps=5",
+SMALL = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=12",
+         "task.env.maxEpisodeSteps=5",
          "train.params.config.horizon_length=8", "train.params.config.minibatch_size_per_env=4",
          "+train.params.config.sapg.num_blocks=3"]
 DISCRIMINATOR = ["+train.params.config.cpo.lambda_adv=0.5",

@@ -9,7 +9,8 @@ import torch
 from rlgames_cpo.core import gaussian, rows, targets
 from rlgames_cpo.core.conditioning import split_block_column, with_block
 
-SMALL = ["task=EnvpoolPendulum", "num_envs=12", "task.env.maxEpisodeSteps=5",
+SMALL = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=12",
+         "task.env.maxEpisodeSteps=5",
          "train.params.config.horizon_length=8", "train.params.config.minibatch_size_per_env=4",
          "+train.params.config.sapg.num_blocks=3"]
 LSTM = ["+train.params.network.rnn={name: lstm, units: 8, layers: 1, before_mlp: True, "
