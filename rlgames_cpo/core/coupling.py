@@ -4,10 +4,13 @@ import torch
 
 
 def beta_eff(beta: float, num_blocks: int, off_policy_ratio: int) -> float:
-    """``beta * (M - 1) / (M + k)``. Deviation from the public CPO code: it averages ``ppo_row + beta * awac_row``
-    over all rows of a minibatch, which up to an overall scale is
-    ``mean(PPO rows) + beta * (M-1)/(M+k) * mean(AWAC rows)``; written in that explicit form,
-    the paper's beta values (Tables 3-6, tuned on that code) carry over."""
+    """``beta * (M - 1) / (M + k)``.
+
+    Deviation from the public CPO code: it averages ``ppo_row + beta * awac_row`` over all rows
+    of a minibatch, which up to an overall scale is
+    ``mean(PPO rows) + beta * (M-1)/(M+k) * mean(AWAC rows)``; we use that explicit form (so
+    minibatch composition does not matter), and the paper's beta values (Tables 3-6, tuned on
+    that code) carry over."""
     return beta * (num_blocks - 1) / (num_blocks + off_policy_ratio)
 
 
