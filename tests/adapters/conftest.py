@@ -13,3 +13,4 @@ def make_agent(tmp_path):
                                           f"train.params.algo.name={algo}", *overrides))
 
     return make
+

@@ -2,32 +2,15 @@
 exact reduction to SAPG."""
 
 import torch
+from agent_helpers import SMALL, run_epoch
 
 from rlgames_cpo.adapters import cpo_agent
 from rlgames_cpo.core import rows
-from rlgames_cpo.core.discriminator import adversarial_reward
 from rlgames_cpo.core.conditioning import split_block_column
+from rlgames_cpo.core.discriminator import adversarial_reward
 
-SMALL = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=12",
-         "task.env.maxEpisodeSteps=5",
-         "train.params.config.horizon_length=8", "train.params.config.minibatch_size_per_env=4",
-         "+train.params.config.sapg.num_blocks=3"]
 DISCRIMINATOR = ["+train.params.config.cpo.lambda_adv=0.5",
                  "+train.params.config.cpo.discriminator.units=[16]"]
-
-
-def epoch_with_dataset(agent):
-    seen = {}
-    prepare = agent.prepare_dataset
-
-    def recording(batch_dict):
-        seen["rollout"] = {k: v.clone() if torch.is_tensor(v) else v for k, v in batch_dict.items()}
-        prepare(batch_dict)
-        seen["dataset"] = dict(agent.dataset.values_dict)
-
-    agent.prepare_dataset = recording
-    result = agent.train_epoch()
-    return seen["rollout"], seen["dataset"], result
 
 
 def test_awac_rows_give_every_follower_the_leaders_samples(make_agent):
@@ -40,7 +23,7 @@ def test_awac_rows_give_every_follower_the_leaders_samples(make_agent):
         return captured[-1][2]
 
     agent._values_under = capture
-    rollout, data, _ = epoch_with_dataset(agent)
+    rollout, data = run_epoch(agent)
     B, H = 4, 8
     awac = data["row_type"] == rows.AWAC
     assert awac.sum() == 2 * B * H                         # (M - 1) * B * H

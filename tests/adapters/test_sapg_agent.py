@@ -5,31 +5,14 @@ import copy
 
 import pytest
 import torch
+from agent_helpers import SMALL, run_epoch
 
 from rlgames_cpo.core import gaussian, rows, targets
 from rlgames_cpo.core.conditioning import split_block_column, with_block
 
-SMALL = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=12",
-         "task.env.maxEpisodeSteps=5",
-         "train.params.config.horizon_length=8", "train.params.config.minibatch_size_per_env=4",
-         "+train.params.config.sapg.num_blocks=3"]
 LSTM = ["+train.params.network.rnn={name: lstm, units: 8, layers: 1, before_mlp: True, "
         "concat_input: True, layer_norm: True}", "+train.params.config.seq_length=4"]
 
-
-def run_epoch(agent):
-    """One train_epoch, returning the rollout batch and the dataset the update used."""
-    seen = {}
-    prepare = agent.prepare_dataset
-
-    def recording(batch_dict):
-        seen["rollout"] = {k: v.clone() if torch.is_tensor(v) else v for k, v in batch_dict.items()}
-        prepare(batch_dict)
-        seen["dataset"] = dict(agent.dataset.values_dict)
-
-    agent.prepare_dataset = recording
-    agent.train_epoch()
-    return seen["rollout"], seen["dataset"]
 
 
 def test_leader_rows_relabel_a_follower_block_with_td0_targets(make_agent):
