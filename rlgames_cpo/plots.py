@@ -65,7 +65,7 @@ def main():
     args = parser.parse_args()
     record = load_kl_matrix(args.run_dir, args.epoch)
     plot_kl_matrix(record["kl"], args.out,
-                   f"{args.run_dir.name}, epoch {record['epoch']}: KL(pi_i || pi_j)")
+                   f"epoch {record['epoch']}: KL(pi_i || pi_j), red: nearest")
     print(f"saved {args.out}")
 
 
