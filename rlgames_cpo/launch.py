@@ -102,6 +102,33 @@ def rl_games_params(cfg: DictConfig) -> dict:
     return params
 
 
+# What decides the network a checkpoint holds, taken from its run's config.yaml in play mode.
+MODEL_SECTIONS = ("algo", "model", "network")
+MODEL_CONFIG_KEYS = ("sapg", "cpo", "normalize_input", "normalize_value", "central_value_config")
+
+
+def with_trained_model(params: dict, checkpoint: str) -> dict:
+    """Play mode: the algorithm and network of the run that wrote ``checkpoint``.
+
+    A checkpoint in ``<train_dir>/<experiment>/nn/`` has the resolved config of its run beside
+    it; its model sections replace the composed ones, so ``test=True checkpoint=...`` plays a
+    PPO, SAPG or CPO checkpoint whatever the default train config is. Player settings, envs
+    and devices stay as composed.
+    """
+    saved = Path(checkpoint).resolve().parent.parent / "config.yaml"
+    if not saved.is_file():
+        return params
+    trained = OmegaConf.to_container(OmegaConf.load(saved))["train"]["params"]
+    params = {**params, **{key: trained[key] for key in MODEL_SECTIONS},
+              "config": dict(params["config"])}
+    for key in MODEL_CONFIG_KEYS:
+        params["config"].pop(key, None)
+        if key in trained["config"]:
+            params["config"][key] = trained["config"][key]
+    print(f"[rlgames_cpo] playing with the {params['algo']['name']} model of {saved}")
+    return params
+
+
 def run_dir(cfg: DictConfig) -> Path:
     return Path(cfg.train_dir) / cfg.experiment
 
@@ -146,6 +173,8 @@ def launch(cfg: DictConfig) -> None:
     if cfg.checkpoint and not Path(cfg.checkpoint).is_file():
         raise FileNotFoundError(f"checkpoint={cfg.checkpoint} does not exist")
     params = rl_games_params(cfg)
+    if cfg.test:
+        params = with_trained_model(params, cfg.checkpoint)
 
     wandb_run = None
     if not cfg.test:

@@ -159,3 +159,18 @@ def test_isaacgymenvs_cpo_configs_hold_the_paper_values(train):
         f"train={train[:-3]}SAPG", "experiment=x")))["config"]
     for key in ("sapg", "horizon_length", "learning_rate", "e_clip", "mini_epochs"):
         assert params["config"][key] == sapg_twin[key]
+
+
+def test_play_mode_takes_the_model_of_the_checkpoints_run(tmp_path):
+    from rlgames_cpo.launch import save_config, with_trained_model
+
+    trained = prepare(compose_config("train=EnvpoolAntSAPG", "experiment=r",
+                                     f"train_dir={tmp_path}"))
+    save_config(trained)
+    checkpoint = tmp_path / "r" / "nn" / "r.pth"
+    playing = rl_games_params(prepare(compose_config("experiment=p", "num_envs=4")))  # CPO default
+    params = with_trained_model(playing, str(checkpoint))
+    assert params["algo"]["name"] == "sapg" and "cpo" not in params["config"]
+    assert params["config"]["sapg"]["num_blocks"] == 4 and params["config"]["num_actors"] == 4
+    assert playing["algo"]["name"] == "cpo"                      # the composed dict is untouched
+    assert with_trained_model(playing, str(tmp_path / "elsewhere.pth")) is playing
