@@ -9,7 +9,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from rlgames_cpo.hydra_setup import ISAACGYM_HINT, missing_task_error, register_resolvers, task_from_argv
+from rlgames_cpo.hydra_setup import (ISAACGYM_HINT, missing_task_error, ppo_fallback,
+                                     register_resolvers, task_from_argv)
 
 register_resolvers()
 
@@ -30,4 +31,8 @@ if __name__ == "__main__":
     error = missing_task_error(task_from_argv(sys.argv[1:]))
     if error:
         sys.exit(error)
+    fallback = ppo_fallback(sys.argv[1:])
+    if fallback:
+        print(f"[rlgames_cpo] no {fallback[6:-3]}CPO config: training with {fallback}")
+        sys.argv.append(fallback)
     main()

@@ -44,6 +44,25 @@ def task_from_argv(argv) -> str:
     return ""
 
 
+def train_config_dirs() -> list:
+    """Where train configs are searched: ours, then the installed IsaacGymEnvs'."""
+    dirs = [CFG_DIR / "train"]
+    spec = importlib.util.find_spec("isaacgymenvs")
+    if spec is not None and spec.submodule_search_locations:
+        dirs += [Path(p) / "cfg" / "train" for p in spec.submodule_search_locations]
+    return dirs
+
+
+def ppo_fallback(argv) -> str:
+    """``train=<task>PPO`` when ``argv`` names a task without a train config and no
+    ``<task>CPO`` exists (most IsaacGymEnvs tasks): the default stays CPO where we ship one."""
+    task = task_from_argv(argv)
+    if not task or any(a.lstrip("+~").startswith("train=") for a in argv):
+        return ""
+    exists = lambda name: any((d / f"{name}.yaml").is_file() for d in train_config_dirs())
+    return f"train={task}PPO" if not exists(f"{task}CPO") and exists(f"{task}PPO") else ""
+
+
 def missing_task_error(task: str) -> str:
     """Why ``task`` cannot be composed here, or ``''`` when it can."""
     if not task or task in embedded_tasks():

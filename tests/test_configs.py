@@ -174,3 +174,14 @@ def test_play_mode_takes_the_model_of_the_checkpoints_run(tmp_path):
     assert params["config"]["sapg"]["num_blocks"] == 4 and params["config"]["num_actors"] == 4
     assert playing["algo"]["name"] == "cpo"                      # the composed dict is untouched
     assert with_trained_model(playing, str(tmp_path / "elsewhere.pth")) is playing
+
+
+def test_tasks_without_a_cpo_config_fall_back_to_their_ppo_config(tmp_path, monkeypatch):
+    from rlgames_cpo import hydra_setup
+
+    (tmp_path / "OnlyPpoPPO.yaml").write_text("params: {}\n")
+    monkeypatch.setattr(hydra_setup, "train_config_dirs", lambda: [CFG_DIR / "train", tmp_path])
+    assert hydra_setup.ppo_fallback(["task=OnlyPpo"]) == "train=OnlyPpoPPO"
+    assert hydra_setup.ppo_fallback(["task=OnlyPpo", "train=X"]) == ""
+    assert hydra_setup.ppo_fallback(["task=EnvpoolAnt"]) == ""      # EnvpoolAntCPO exists
+    assert hydra_setup.ppo_fallback(["seed=1"]) == ""
