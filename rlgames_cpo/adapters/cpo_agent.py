@@ -47,13 +47,8 @@ class CpoAgent(SapgAgent):
 
     def _discriminator_inputs(self, obs: torch.Tensor):
         """Normalised observation without the block column (normaliser in eval mode), blocks."""
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            normalised = self.model.norm_obs(obs)
-        finally:
-            self.model.train(was_training)
-        return split_block_column(normalised)
+        with self._eval_mode():
+            return split_block_column(self.model.norm_obs(obs))
 
     def discount_values(self, fdones, last_extrinsic_values, mb_fdones, mb_extrinsic_values,
                         mb_rewards):

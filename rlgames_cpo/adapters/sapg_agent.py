@@ -3,6 +3,7 @@ SAPG loss). The math is in ``rlgames_cpo.core``; this class moves tensors in and
 
 import json
 import os
+from contextlib import contextmanager
 
 import torch
 from rl_games.algos_torch.a2c_continuous import A2CAgent
@@ -173,14 +174,20 @@ class SapgAgent(A2CAgent):
             input_dict["seq_length"] = 1
         return self._eval_forward(input_dict)["values"].reshape(steps, n, -1)
 
-    def _eval_forward(self, input_dict: dict) -> dict:
+    @contextmanager
+    def _eval_mode(self):
+        """The model in eval mode (normalisers frozen) and no grad, restored afterwards."""
         was_training = self.model.training
         self.model.eval()
         try:
             with torch.no_grad():
-                return self.model(input_dict)
+                yield
         finally:
             self.model.train(was_training)
+
+    def _eval_forward(self, input_dict: dict) -> dict:
+        with self._eval_mode():
+            return self.model(input_dict)
 
     def _one_step_td(self, envs: torch.Tensor, values: torch.Tensor):
         """TD(0) targets ``(H, n, 1)`` of ``envs``' transitions under ``values`` (from
