@@ -1,0 +1,79 @@
+"""Reading finished (or unfinished) runs: their config and their TensorBoard summaries."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rlgames_cpo import summaries
+
+RETURN = "rewards/step"      # rl_games' mean return; the leader's for sapg/cpo
+EPOCHS = "info/epochs"
+ALGO_LABELS = {"a2c_continuous": "ppo", "sapg": "sapg", "cpo": "cpo"}
+
+
+@dataclass
+class Run:
+    """One run directory: ``path`` holds ``config.yaml`` and ``summaries/``."""
+
+    path: Path
+    algo: str
+    task: str
+    seed: int
+    max_epochs: int
+    scalars: dict = field(default_factory=dict)   # tag -> (steps array, values array)
+    kl_matrices: list = field(default_factory=list)
+
+    @property
+    def last_epoch(self) -> int:
+        steps, values = self.scalars.get(EPOCHS, (np.zeros(0), np.zeros(0)))
+        return int(values[-1]) if len(values) else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.max_epochs > 0 and self.last_epoch >= self.max_epochs
+
+    @property
+    def last_step(self) -> float:
+        steps, _ = self.scalars.get(RETURN, (np.zeros(1), None))
+        return float(steps[-1]) if len(steps) else 0.0
+
+    def curve(self, tag: str = RETURN):
+        return self.scalars.get(tag, (np.zeros(0), np.zeros(0)))
+
+
+def read_scalars(summaries_dir: Path) -> dict:
+    """``tag -> (steps, values)`` over every events file, sorted by step (last write wins)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    merged = {}
+    for events in sorted(Path(summaries_dir).glob("events.out.tfevents.*")):
+        accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0})
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            for event in accumulator.Scalars(tag):
+                merged.setdefault(tag, {})[event.step] = event.value
+    return {tag: (np.array(sorted(points)), np.array([points[s] for s in sorted(points)]))
+            for tag, points in merged.items()}
+
+
+def load_run(path) -> Run:
+    path = Path(path)
+    config_file = path / "config.yaml"
+    if not config_file.is_file():
+        raise FileNotFoundError(f"{path} is not a run directory: no config.yaml")
+    config = yaml.safe_load(config_file.read_text())
+    params = config["train"]["params"]
+    algo = params["algo"]["name"]
+    kl_file = path / "diagnostics" / "kl_matrix.jsonl"
+    return Run(path=path, algo=ALGO_LABELS.get(algo, algo), task=config["task"]["name"],
+               seed=int(config["seed"]), max_epochs=int(params["config"].get("max_epochs", -1)),
+               scalars=read_scalars(path / "summaries"),
+               kl_matrices=[json.loads(line) for line in kl_file.read_text().splitlines()]
+               if kl_file.is_file() else [])
+
+
+def diagnostics_tags() -> tuple:
+    return summaries.IS_RATIO_DEVIATION, summaries.ESS_RATE

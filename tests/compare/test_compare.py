@@ -1,0 +1,98 @@
+"""The comparison tool on synthetic runs written by the test itself, and one tiny real grid."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+from tensorboardX import SummaryWriter
+
+from rlgames_cpo.compare import stats
+from rlgames_cpo.compare.__main__ import main
+from rlgames_cpo.compare.runs import load_run
+
+
+def fake_run(root, name, algo, seed, returns, steps_per_epoch, max_epochs, diagnostics=None):
+    """A run directory like train.py writes: config.yaml and TensorBoard scalars."""
+    path = root / name
+    (path / "summaries").mkdir(parents=True)
+    config = {"seed": seed, "task": {"name": "Fake"},
+              "train": {"params": {"algo": {"name": algo}, "config": {"max_epochs": max_epochs}}}}
+    (path / "config.yaml").write_text(yaml.safe_dump(config))
+    writer = SummaryWriter(str(path / "summaries"))
+    for epoch, value in enumerate(returns, start=1):
+        step = epoch * steps_per_epoch
+        writer.add_scalar("rewards/step", value, step)
+        writer.add_scalar("info/epochs", epoch, step)
+        for tag, v in (diagnostics or {}).items():
+            writer.add_scalar(tag, v, step)
+    writer.close()
+    return path
+
+
+def test_welch_p_matches_the_textbook_value():
+    # a = 1..5 (mean 3, var 2.5), b = 2,4,6,8,10 (mean 6, var 10): t = -3 / sqrt(0.5 + 2)
+    # = -1.897, Welch df = 2.5^2 / (0.25 / 4 + 4 / 4) = 5.88; two-sided p = 0.1075
+    assert stats.welch_p([1, 2, 3, 4, 5], [2, 4, 6, 8, 10]) == pytest.approx(0.1075, abs=5e-4)
+    assert stats.welch_p([1.0], [5.0, 6.0]) == 1.0          # one seed: no evidence either way
+    assert stats.welch_p([2.0, 2.0], [3.0, 3.0]) == 0.0
+
+
+def test_bolding_keeps_the_best_and_those_not_significantly_different():
+    finals = {"ppo": [100.0, 101, 99], "sapg": [150.0, 160, 140], "cpo": [155.0, 150, 165]}
+    # cpo best (mean 156.7); sapg (150) overlaps it, ppo (100) does not
+    assert stats.bold_set(finals) == {"cpo", "sapg"}
+    assert stats.bold_set({"ppo": [], "cpo": [1.0, 2.0]}) == {"cpo"}
+
+
+def test_runs_are_aligned_on_env_steps_not_iterations():
+    # run A logs every 100 steps, run B every 250: at step 500 both are defined
+    a = (np.array([100.0, 200, 300, 400, 500]), np.array([1.0, 2, 3, 4, 5]))
+    b = (np.array([250.0, 500, 750]), np.array([10.0, 20, 30]))
+    grid = np.array([250.0, 500.0, 750.0])
+    out = stats.aligned([a, b], grid)
+    assert out[0, :2].tolist() == [2.5, 5.0] and math.isnan(out[0, 2])   # A stops at 500
+    assert out[1].tolist() == [10.0, 20.0, 30.0]
+
+
+def test_report_flags_incomplete_runs_and_never_averages_them(tmp_path):
+    runs = tmp_path / "runs"
+    for seed, offset in enumerate((0, 10, 20)):
+        fake_run(runs, f"ppo_s{seed}", "a2c_continuous", seed, [offset + e for e in range(10)], 100, 10)
+    for seed, offset in enumerate((50, 60)):
+        fake_run(runs, f"cpo_s{seed}", "cpo", seed, [offset + 2 * e for e in range(20)], 50, 20,
+                 {"diagnostics/is_ratio_deviation": 0.2 + seed, "diagnostics/ess_rate": 0.9})
+    fake_run(runs, "cpo_s2", "cpo", 2, [0.0] * 5, 50, 20)   # interrupted at 250 of 1000 steps
+    out = tmp_path / "report"
+    main(["report", "--runs", str(runs / "*"), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["budget_env_steps"] == 1000                 # the complete runs' common end
+    final = summary["final_performance"]
+    # ppo at step 1000 (epoch 10): 9, 19, 29; cpo at step 1000 (epoch 20): 88, 98
+    assert final["ppo"]["values"] == [9.0, 19.0, 29.0] and final["cpo"]["values"] == [88.0, 98.0]
+    assert final["cpo"]["incomplete"] == [str(runs / "cpo_s2")]
+    assert final["cpo"]["bold"] and not final["ppo"]["bold"]
+    assert summary["diagnostics"]["cpo"]["is_ratio_deviation"] == pytest.approx(0.7)
+    assert summary["diagnostics"]["ppo"]["ess_rate"] is None
+    assert [r["complete"] for r in summary["runs"] if r["path"].endswith("cpo_s2")] == [False]
+    table = (out / "final_performance.md").read_text()
+    assert "| cpo | **93.0 ± 7.1** | 2 | 1 |" in table and "| ppo | 19.0 ± 10.0 | 3 | 0 |" in table
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_launch_a_tiny_grid_resumes_and_reports(tmp_path, repo):
+    argv = ["launch", "--task", "EnvpoolPendulum", "--algos", "ppo", "cpo", "--seeds", "0",
+            "--max-iterations", "2", "--train-dir", str(tmp_path / "runs"),
+            "--out", str(tmp_path / "report"), "num_envs=8"]
+    main(argv)
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert {r["algo"] for r in summary["runs"]} == {"ppo", "cpo"}
+    assert all(r["complete"] for r in summary["runs"])
+    assert summary["kl_heatmaps"] and (tmp_path / "report" / summary["kl_heatmaps"][0]).is_file()
+    before = (tmp_path / "runs" / "EnvpoolPendulum_cpo_s0" / "config.yaml").stat().st_mtime
+    main(argv)                                                   # finished runs are skipped
+    after = (tmp_path / "runs" / "EnvpoolPendulum_cpo_s0" / "config.yaml").stat().st_mtime
+    assert before == after
+    assert load_run(tmp_path / "runs" / "EnvpoolPendulum_ppo_s0").seed == 0
