@@ -1,10 +1,10 @@
 """Compare algorithms over seeds, from existing runs or by launching the grid.
 
-    python -m rlgames_cpo.compare report --runs runs/EnvpoolAnt_* --out report/
-    python -m rlgames_cpo.compare launch --task EnvpoolAnt --algos ppo sapg cpo --seeds 0 1 2 \\
-        --max-iterations 100 --out report/ [hydra overrides ...]
+    python -m rlgames_cpo.compare --runs "runs/EnvpoolAnt_*" --out report/           # report
+    python -m rlgames_cpo.compare --task EnvpoolAnt --algos ppo sapg cpo --seeds 0 1 2 \\
+        --max-iterations 100 --out report/ [hydra overrides ...]                   # launch
 
-launch runs train.py once per (algorithm, seed) with train=<task><ALGO> (EnvpoolAntPPO,
+--runs reports on existing runs (no training). --task launches: it runs train.py once per (algorithm, seed) with train=<task><ALGO> (EnvpoolAntPPO,
 EnvpoolAntSAPG, EnvpoolAntCPO), experiment=<task>_<algo>_s<seed> and wandb_group=<task>_compare,
 skips runs that already finished (so an interrupted grid resumes), then writes the report.
 """
@@ -56,24 +56,24 @@ def launch(args, overrides) -> list:
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m rlgames_cpo.compare",
                                      description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="mode", required=True)
-    report = sub.add_parser("report", help="report on existing runs (no training)")
-    report.add_argument("--runs", nargs="+", required=True, help="run directories or globs")
-    grid = sub.add_parser("launch", help="train the grid (resuming), then report")
-    grid.add_argument("--task", required=True)
-    grid.add_argument("--algos", nargs="+", default=["ppo", "sapg", "cpo"], choices=TRAIN_SUFFIX)
-    grid.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    grid.add_argument("--max-iterations", type=int, required=True)
-    grid.add_argument("--train-dir", default="runs")
-    for p in (report, grid):
-        p.add_argument("--out", type=Path, default=Path("report"))
-        p.add_argument("--budget", type=float, help="env steps for the final table "
-                       "(default: the smallest last step of the complete runs)")
-        p.add_argument("--diagnostics-step", type=float, help="env steps for the IS/ESS table")
+    parser.add_argument("--runs", nargs="+", help="report mode: run directories or globs")
+    parser.add_argument("--task", help="launch mode: the task of the grid")
+    parser.add_argument("--algos", nargs="+", default=["ppo", "sapg", "cpo"], choices=TRAIN_SUFFIX)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--max-iterations", type=int, help="launch mode: epochs per run")
+    parser.add_argument("--train-dir", default="runs", help="launch mode: where runs go")
+    parser.add_argument("--out", type=Path, default=Path("report"))
+    parser.add_argument("--budget", type=float, help="env steps for the final table "
+                        "(default: the smallest last step of the complete runs)")
+    parser.add_argument("--diagnostics-step", type=float, help="env steps for the IS/ESS table")
     args, overrides = parser.parse_known_args(argv)
-    if args.mode == "report" and overrides:
+    if bool(args.runs) == bool(args.task):
+        parser.error("give --runs (report on existing runs) or --task (launch a grid), not both")
+    if args.task and not args.max_iterations:
+        parser.error("--task needs --max-iterations")
+    if args.runs and overrides:
         parser.error(f"unrecognized arguments: {' '.join(overrides)}")
-    paths = expand(args.runs) if args.mode == "report" else launch(args, overrides)
+    paths = expand(args.runs) if args.runs else launch(args, overrides)
     summary = write_report([load_run(p) for p in paths], args.out, args.budget,
                            args.diagnostics_step)
     print((args.out / "final_performance.md").read_text())

@@ -65,7 +65,7 @@ def test_report_flags_incomplete_runs_and_never_averages_them(tmp_path):
                  {"diagnostics/is_ratio_deviation": 0.2 + seed, "diagnostics/ess_rate": 0.9})
     fake_run(runs, "cpo_s2", "cpo", 2, [0.0] * 5, 50, 20)   # interrupted at 250 of 1000 steps
     out = tmp_path / "report"
-    main(["report", "--runs", str(runs / "*"), "--out", str(out)])
+    main(["--runs", str(runs / "*"), "--out", str(out)])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["budget_env_steps"] == 1000                 # the complete runs' common end
     final = summary["final_performance"]
@@ -83,7 +83,7 @@ def test_report_flags_incomplete_runs_and_never_averages_them(tmp_path):
 
 @pytest.mark.slow
 def test_launch_a_tiny_grid_resumes_and_reports(tmp_path, repo):
-    argv = ["launch", "--task", "EnvpoolPendulum", "--algos", "ppo", "cpo", "--seeds", "0",
+    argv = ["--task", "EnvpoolPendulum", "--algos", "ppo", "cpo", "--seeds", "0",
             "--max-iterations", "2", "--train-dir", str(tmp_path / "runs"),
             "--out", str(tmp_path / "report"), "num_envs=8"]
     main(argv)
