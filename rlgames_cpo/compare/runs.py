@@ -7,8 +7,6 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from rlgames_cpo import summaries
-
 RETURN = "rewards/step"      # rl_games' mean return; the leader's for sapg/cpo
 EPOCHS = "info/epochs"
 ALGO_LABELS = {"a2c_continuous": "ppo", "sapg": "sapg", "cpo": "cpo"}
@@ -74,6 +72,3 @@ def load_run(path) -> Run:
                kl_matrices=[json.loads(line) for line in kl_file.read_text().splitlines()]
                if kl_file.is_file() else [])
 
-
-def diagnostics_tags() -> tuple:
-    return summaries.IS_RATIO_DEVIATION, summaries.ESS_RATE

@@ -10,11 +10,7 @@ import torch
 from rl_games.common.ivecenv import IVecEnv
 
 from rlgames_cpo.envs.tracking import EpisodeTracker
-
-INSTALL_HINT = (
-    "Isaac Gym tasks need NVIDIA Isaac Gym Preview 4 (`pip install -e isaacgym/python` from its "
-    "tarball) and IsaacGymEnvs (`pip install -e IsaacGymEnvs` from its git checkout). Without "
-    "them, use an embedded task such as task=EnvpoolAnt.")
+from rlgames_cpo.hydra_setup import ISAACGYM_HINT
 
 
 def import_isaacgymenvs():
@@ -23,7 +19,8 @@ def import_isaacgymenvs():
         importlib.import_module("isaacgym")
         return importlib.import_module("isaacgymenvs")
     except ImportError as error:
-        raise RuntimeError(f"{error}. {INSTALL_HINT}") from error
+        raise RuntimeError(f"{error}. {ISAACGYM_HINT} Without them, use an embedded task such "
+                           "as task=EnvpoolAnt.") from error
 
 
 class IsaacGymVecEnv(IVecEnv):
