@@ -43,11 +43,36 @@ def set_seed(seed: int, torch_deterministic: bool) -> None:
 
 
 def prepare(cfg: DictConfig) -> DictConfig:
-    """Fills the run-time defaults in place: ``rl_device`` and ``experiment``."""
+    """Fills the run-time defaults in place: ``rl_device`` and ``experiment``. With
+    ``multi_gpu=True`` (under torchrun) it joins the process group, gives each rank its own GPU
+    (``rl_device`` and ``sim_device`` ``cuda:<local_rank>``) and rank 0's run name."""
     cfg.rl_device = resolve_rl_device(cfg.rl_device)
-    if not cfg.experiment:
-        cfg.experiment = f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
+    experiment = cfg.experiment or f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
+    if cfg.multi_gpu:
+        from rlgames_cpo.adapters import distributed
+
+        ranks = distributed.join(cfg.rl_device)
+        cfg.rl_device = distributed.rank_device(cfg.rl_device, ranks)
+        if str(cfg.sim_device).startswith("cuda"):
+            cfg.sim_device = distributed.rank_device(cfg.sim_device, ranks)
+        experiment = distributed.broadcast_object(experiment, cfg.rl_device)
+    cfg.experiment = experiment
     return cfg
+
+
+def is_main_process(cfg: DictConfig) -> bool:
+    """Rank 0 of a torchrun job, or a single process: the one that writes the run's files."""
+    return not cfg.multi_gpu or int(os.environ.get("RANK", 0)) == 0
+
+
+def check_algorithm(runner, params: dict, play: bool) -> None:
+    """Unknown ``algo.name``: say which ones this runner has."""
+    factory = runner.player_factory if play else runner.algo_factory
+    available = sorted(factory._builders)
+    name = params["algo"]["name"]
+    if name not in available:
+        raise ValueError(f"algo.name={name} is unknown: use one of {', '.join(available)} "
+                         f"(e.g. train.params.algo.name=cpo)")
 
 
 def env_config(cfg: DictConfig) -> dict:
@@ -163,6 +188,7 @@ def launch(cfg: DictConfig) -> None:
     from rl_games.torch_runner import Runner
 
     import rlgames_cpo
+    from rlgames_cpo.adapters.stopping import TrainingInterrupted
     from rlgames_cpo.progress import ProgressObserver
     from rlgames_cpo.wandb_logging import finish_wandb, init_wandb
 
@@ -176,18 +202,27 @@ def launch(cfg: DictConfig) -> None:
     if cfg.test:
         params = with_trained_model(params, cfg.checkpoint)
 
+    runner = Runner(algo_observer=ProgressObserver())
+    set_seed(cfg.seed, cfg.torch_deterministic)  # after Runner(), which turns cudnn.benchmark on
+    rlgames_cpo.register(runner)
+    check_algorithm(runner, params, play=cfg.test)
+
     wandb_run = None
-    if not cfg.test:
+    if not cfg.test and is_main_process(cfg):
         save_config(cfg)
         if cfg.wandb_activate:
             wandb_run = init_wandb(cfg, run_dir(cfg))
 
-    runner = Runner(algo_observer=ProgressObserver())
-    set_seed(cfg.seed, cfg.torch_deterministic)  # after Runner(), which turns cudnn.benchmark on
-    rlgames_cpo.register(runner)
     runner.load({"params": params})
     try:
         runner.run({"train": not cfg.test, "play": cfg.test,
                     "checkpoint": cfg.checkpoint or None, "sigma": cfg.sigma or None})
+    except TrainingInterrupted as stop:
+        print(f"[rlgames_cpo] {stop}", flush=True)
     finally:
         finish_wandb(wandb_run)
+        if cfg.multi_gpu:
+            import torch.distributed as dist
+
+            if dist.is_initialized():
+                dist.destroy_process_group()

@@ -69,6 +69,10 @@ class BlockIndexedVecEnv(IVecEnv):
     def set_train_info(self, env_frames, *args, **kwargs):
         return self.env.set_train_info(env_frames, *args, **kwargs)
 
+    @property
+    def exact_env_state(self) -> bool:
+        return getattr(self.env, "exact_env_state", False)
+
     def get_env_state(self):
         return self.env.get_env_state()
 

@@ -5,6 +5,7 @@ the SAPG computation."""
 import torch
 
 from rlgames_cpo import summaries
+from rlgames_cpo.adapters import distributed
 from rlgames_cpo.adapters.sapg_agent import SapgAgent
 from rlgames_cpo.config import CpoConfig
 from rlgames_cpo.core import coupling, rows
@@ -17,8 +18,16 @@ class CpoAgent(SapgAgent):
     """SapgAgent with the forward-KL (AWAC) rows, reverse-KL advantage shaping and the
     discriminator reward; each term is built only when its coefficient is non-zero."""
 
-    def __init__(self, base_name, params):
+    def _prepare_params(self, params: dict) -> dict:
         self.cpo = CpoConfig.from_config(params["config"])
+        params = super()._prepare_params(params)
+        if self.sapg.num_blocks < 2:
+            raise ValueError(f"cpo couples followers to a leader, so it needs sapg.num_blocks >= 2 "
+                             f"(got {self.sapg.num_blocks}): set train.params.config.sapg.num_blocks"
+                             "=6 (the paper's value), or train one policy with algo.name=a2c_continuous")
+        return params
+
+    def __init__(self, base_name, params):
         super().__init__(base_name, params)
         self.beta_eff = coupling.beta_eff(self.cpo.beta, self.sapg.num_blocks,
                                           self.sapg.off_policy_ratio)
@@ -34,6 +43,15 @@ class CpoAgent(SapgAgent):
                                                             float(self.config["learning_rate"]))
             seed = int(params.get("seed") or 0)
             self.discriminator_generator = torch.Generator().manual_seed(seed + 3)
+
+    def _generators(self) -> dict:
+        generators = super()._generators()
+        if self.discriminator is not None:
+            generators["discriminator"] = self.discriminator_generator
+        return generators
+
+    def _replicated_modules(self) -> list:
+        return [self.discriminator] if self.discriminator is not None else []
 
     # ---- rollout: adversarial reward -----------------------------------------------------
 
@@ -87,6 +105,8 @@ class CpoAgent(SapgAgent):
             terms = discriminator_loss(self.discriminator(features[part], actions[part]), blocks[part])
             self.discriminator_optimizer.zero_grad(set_to_none=True)
             terms["loss_discriminator"].backward()
+            if self.multi_gpu:
+                distributed.average_gradients(self.discriminator.parameters(), self.world_size)
             self.discriminator_optimizer.step()
             results.append((terms["loss_discriminator"].item(), terms["accuracy"].item()))
         return {summaries.DISCRIMINATOR_LOSS: sum(r[0] for r in results) / len(results),
@@ -149,10 +169,11 @@ class CpoAgent(SapgAgent):
 
     # ---- logging and checkpoints ---------------------------------------------------------
 
-    def write_stats(self, *args, **kwargs):
+    def _update_stats(self) -> dict:
+        stats = super()._update_stats()
         if self._awac_losses:
-            self.epoch_stats[summaries.AWAC_LOSS] = torch.stack(self._awac_losses).mean().item()
-        super().write_stats(*args, **kwargs)
+            stats[summaries.AWAC_LOSS] = torch.stack(self._awac_losses).mean().item()
+        return stats
 
     def get_full_state_weights(self):
         state = super().get_full_state_weights()

@@ -6,13 +6,14 @@ import os
 from contextlib import contextmanager
 
 import torch
-from rl_games.algos_torch.a2c_continuous import A2CAgent
 from rl_games.common import common_losses, vecenv
 
 from rlgames_cpo import summaries
+from rlgames_cpo.adapters import distributed
 from rlgames_cpo.adapters.block_env import BlockIndexedVecEnv
 from rlgames_cpo.adapters.meters import BlockSplitMeter
 from rlgames_cpo.adapters.networks import use_block_model
+from rlgames_cpo.adapters.ppo_agent import PpoAgent
 from rlgames_cpo.config import DiagnosticsConfig, SapgConfig
 from rlgames_cpo.core import diagnostics, gaussian, losses, rows, targets
 from rlgames_cpo.core.blocks import LEADER, BlockLayout, entropy_coefficients, sample_follower_blocks
@@ -41,7 +42,7 @@ def with_block_env(params: dict, blocks: torch.Tensor, num_blocks: int, embeddin
     return params
 
 
-class SapgAgent(A2CAgent):
+class SapgAgent(PpoAgent):
     """Continuous PPO where env block 0 is the leader and blocks 1..M-1 are followers sharing one
     block-conditioned network; each epoch the leader also learns from ``off_policy_ratio``
     followers' samples by importance sampling.
@@ -51,7 +52,7 @@ class SapgAgent(A2CAgent):
     (after it) and ``_extra_loss_terms``.
     """
 
-    def __init__(self, base_name, params):
+    def _prepare_params(self, params: dict) -> dict:
         config = params["config"]
         self.sapg = SapgConfig.from_config(config)
         self.diagnostics_config = DiagnosticsConfig.from_config(config)
@@ -59,8 +60,10 @@ class SapgAgent(A2CAgent):
             raise ValueError("sapg/cpo do not support central_value_config (the asymmetric critic "
                              "would need the block too): remove it, or train it with ppo")
         self.layout = BlockLayout(config["num_actors"], self.sapg.num_blocks)
-        params = with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
-                                self.sapg.embedding_dim, config.get("device", "cuda:0"))
+        return with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
+                              self.sapg.embedding_dim, config.get("device", "cuda:0"))
+
+    def __init__(self, base_name, params):
         super().__init__(base_name, params)
         if self.num_agents != 1:
             raise ValueError("sapg/cpo support single-agent envs only")
@@ -79,6 +82,10 @@ class SapgAgent(A2CAgent):
             setattr(self, name, BlockSplitMeter(getattr(self, name), self.sapg.num_blocks,
                                                 lambda: self._done_blocks))
         self.epoch_stats = {}
+
+    def _generators(self) -> dict:
+        return {"block": self.block_generator, "minibatches": self.dataset.generator,
+                "diagnostics": self.diagnostics_generator}
 
     # ---- rollout -------------------------------------------------------------------------
 
@@ -101,7 +108,13 @@ class SapgAgent(A2CAgent):
             self._step_rnn_states = [
                 torch.zeros((self.horizon_length + 1, s.shape[0], len(recorded), s.shape[2]),
                             device=self.ppo_device) for s in self.rnn_states]
-        return super().train_epoch()
+        result = super().train_epoch()
+        self.epoch_stats.update(self._update_stats())
+        if self.multi_gpu:  # rank 0 logs: the statistics of every rank's samples
+            self.epoch_stats = distributed.mean_over_ranks(self.epoch_stats, self.ppo_device)
+            if summaries.ESS_RATE in self.epoch_stats:
+                self.kl = distributed.mean_tensor_over_ranks(self.kl.to(self.ppo_device)).cpu()
+        return result
 
     def get_action_values(self, obs):
         if self.is_rnn and self._recorded.numel():
@@ -282,6 +295,10 @@ class SapgAgent(A2CAgent):
         return {}
 
     # ---- logging -------------------------------------------------------------------------
+
+    def _update_stats(self) -> dict:
+        """Statistics of the update just done (CPO: the AWAC loss), logged with epoch_stats."""
+        return {}
 
     def _block_policy_stats(self, batch_dict: dict) -> dict:
         """Mean sigma and entropy of every block's rollout samples."""

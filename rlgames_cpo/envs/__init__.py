@@ -18,6 +18,10 @@ made explicit and tested in ``tests/envs``):
 - ``infos['episode_return']`` and ``infos['episode_length']`` float32 ``(num_envs,)``: the
   undiscounted return and length of the episode that just ended, valid where ``dones == 1``
   (0 elsewhere).
+- ``get_env_state()`` / ``set_env_state(state)``: rl_games' hooks, whose state checkpoints
+  carry. ``exact_env_state`` is true when that state is the env's whole state (a resumed run then
+  continues the same episodes); otherwise a resumed run starts new episodes. envpool cannot
+  restore its simulators; IsaacGymEnvs tasks keep curriculum state there.
 - ``get_env_info()`` gives rl_games ``observation_space``, ``action_space``, ``state_space``
   (``None`` without an asymmetric critic), ``agents`` and ``value_size``.
 """

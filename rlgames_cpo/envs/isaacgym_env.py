@@ -82,9 +82,24 @@ class IsaacGymVecEnv(IVecEnv):
         if hasattr(self.env, "set_train_info"):
             self.env.set_train_info(env_frames, *args, **kwargs)
 
+    @property
+    def exact_env_state(self) -> bool:
+        """IsaacGymEnvs tasks' ``get_env_state`` holds curriculum state, not the simulation;
+        a task that saves everything says so with ``exact_env_state = True``."""
+        return getattr(self.env, "exact_env_state", False)
+
     def get_env_state(self):
-        return self.env.get_env_state() if hasattr(self.env, "get_env_state") else None
+        if not hasattr(self.env, "get_env_state"):
+            return None
+        state = {"task": self.env.get_env_state()}
+        if self.exact_env_state:
+            state["episodes"] = (self.episodes.returns.clone(), self.episodes.lengths.clone())
+        return state
 
     def set_env_state(self, env_state):
-        if env_state is not None and hasattr(self.env, "set_env_state"):
-            self.env.set_env_state(env_state)
+        if env_state is None or not hasattr(self.env, "set_env_state"):
+            return
+        self.env.set_env_state(env_state["task"])
+        if "episodes" in env_state:
+            self.episodes.returns.copy_(env_state["episodes"][0])
+            self.episodes.lengths.copy_(env_state["episodes"][1])

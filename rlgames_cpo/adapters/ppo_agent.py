@@ -1,0 +1,229 @@
+"""``algo.name: a2c_continuous`` (PPO) and the base of SapgAgent and CpoAgent: rl_games'
+continuous PPO agent that scales out with torchrun on GPUs or CPUs, resumes exactly, writes a
+checkpoint on SIGINT/SIGTERM and stops on non-finite values instead of saving them.
+
+Distributed training (``multi_gpu=True`` under torchrun): every rank steps its own ``num_envs``
+envs; rl_games all-reduces the gradients (mean) and the KL, rank 0 schedules the learning rate and
+broadcasts it; we keep the normalisers in sync (pooled every iteration) and anything in
+``_replicated_modules`` (CPO's discriminator) starting from rank 0's weights.
+"""
+
+import os
+import shutil
+import tempfile
+
+import torch
+from rl_games.algos_torch import torch_ext
+from rl_games.algos_torch.a2c_continuous import A2CAgent
+
+from rlgames_cpo.adapters import checkpoints, distributed
+from rlgames_cpo.adapters.stopping import NonFiniteError, StopSignals, TrainingInterrupted
+
+EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
+# What the rollout carries from one iteration into the next, besides the observation.
+ROLLOUT_CARRY = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
+
+
+def check_rnn_sequences(params: dict) -> None:
+    """An LSTM trains on whole ``seq_length`` chunks of each env's horizon."""
+    config = params["config"]
+    if not params.get("network", {}).get("rnn"):
+        return
+    horizon, seq_length = config["horizon_length"], config.get("seq_length", 4)
+    if horizon % seq_length:
+        divisors = [d for d in range(1, horizon + 1) if horizon % d == 0 and d <= seq_length]
+        raise ValueError(f"seq_length={seq_length} does not divide horizon_length={horizon}: the "
+                         "LSTM trains on whole sequences of each env's rollout; use e.g. "
+                         f"train.params.config.seq_length={divisors[-1]}")
+
+
+class PpoAgent(A2CAgent):
+    """rl_games' ``A2CAgent`` plus multi-process training on any device, exact resume, stop
+    signals and non-finite checks. Subclasses may override ``_prepare_params`` (the params the
+    rl_games constructor sees), ``_generators`` (random streams to checkpoint) and
+    ``_replicated_modules`` (modules besides the model that every rank must hold identically)."""
+
+    def __init__(self, base_name, params):
+        config = params["config"]
+        self.algo_name = params["algo"]["name"]
+        check_rnn_sequences(params)
+        self.ranks = distributed.Ranks()
+        if config.get("multi_gpu"):
+            self.ranks = distributed.join(config.get("device", "cuda:0"))
+            config["device"] = distributed.rank_device(config.get("device", "cuda:0"), self.ranks)
+        self._init_rl_games(base_name, self._prepare_params(params))
+        self.last_checkpoint = None
+        self._stop = None
+        self._resume = None
+        self._restored_best = None
+
+    def _prepare_params(self, params: dict) -> dict:
+        return params
+
+    def _generators(self) -> dict:
+        return {}
+
+    def _replicated_modules(self) -> list:
+        return []
+
+    def _init_rl_games(self, base_name, params):
+        """``A2CAgent.__init__`` without its ``multi_gpu`` block, which would start NCCL on
+        ``cuda:<local_rank>``; ``distributed.join`` has joined with the backend of the device."""
+        config = params["config"]
+        if not config.get("multi_gpu"):
+            return super().__init__(base_name, params)
+        train_dir = config.get("train_dir", "runs")
+        scratch = None
+        if not self.ranks.is_main:
+            # As in rl_games: rank 0 alone prints and schedules the lr (broadcast to the others).
+            config.update(print_stats=False, lr_schedule=None)
+            # rl_games makes the run folders and a SummaryWriter on every rank; the run folder
+            # is rank 0's, so the others make theirs in a scratch folder.
+            scratch = config["train_dir"] = tempfile.mkdtemp(prefix="rlgames_cpo_rank")
+        config["multi_gpu"] = False
+        try:
+            super().__init__(base_name, params)
+        finally:
+            config.update(multi_gpu=True, train_dir=train_dir)
+        self.multi_gpu = True
+        self.global_rank, self.world_size = self.ranks.rank, self.ranks.world_size
+        # rl_games' train() calls torch.cuda.set_device(self.local_rank), a documented no-op for
+        # a negative index: what a CPU rank needs.
+        self.local_rank = self.ranks.local_rank if str(self.ppo_device).startswith("cuda") else -1
+        if self.has_central_value:
+            self.central_value_net.multi_gpu = True
+            self.central_value_net.world_size = self.world_size
+        if scratch:
+            self.writer.close()
+            self.writer = None
+            shutil.rmtree(scratch, ignore_errors=True)
+            self.train_dir = train_dir
+            self.experiment_dir = os.path.join(train_dir, self.experiment_name)
+            self.nn_dir = os.path.join(self.experiment_dir, "nn")
+            self.summaries_dir = os.path.join(self.experiment_dir, "summaries")
+
+    # ---- training loop -------------------------------------------------------------------
+
+    def train(self):
+        with StopSignals() as self._stop:
+            if self.multi_gpu:
+                for module in self._replicated_modules():
+                    distributed.broadcast_module(module)
+            return super().train()
+
+    def update_epoch(self):
+        # rl_games' loop calls this first in every iteration, when the previous one is complete
+        # (update, logs, checkpoints): a checkpoint written here resumes exactly.
+        received = self._stop.received if self._stop else None
+        if self.multi_gpu and distributed.any_rank(received is not None, self.ppo_device):
+            received = received or "a stop signal on another rank"
+        if received:
+            path = None
+            if self.ranks.is_main:
+                path = os.path.join(self.nn_dir, f"{self.config['name']}_interrupted_ep_{self.epoch_num}")
+                self.save(path)
+                path += ".pth"
+            raise TrainingInterrupted(received, self.epoch_num, path)
+        return super().update_epoch()
+
+    def env_reset(self):
+        # rl_games' train() resets the envs and forgets the best reward just after a restore:
+        # a resumed run puts back the best reward and, when the env restored its whole state,
+        # the rollout state, once.
+        if self._restored_best is not None:
+            self.last_mean_rewards, self._restored_best = self._restored_best, None
+        resume, self._resume = self._resume, None
+        if resume is None:
+            return super().env_reset()
+        for name in ROLLOUT_CARRY:
+            getattr(self, name).copy_(resume[name])
+        for state, saved in zip(self.rnn_states or [], resume["rnn_states"] or []):
+            state.copy_(saved)
+        return resume["obs"]
+
+    def env_step(self, actions):
+        try:
+            obs, rewards, dones, infos = super().env_step(actions)
+        except FloatingPointError as error:  # raised by our envpool adapter
+            raise NonFiniteError(self.epoch_num, str(error), self.last_checkpoint) from error
+        observed = obs["obs"] if isinstance(obs["obs"], dict) else {"observations": obs["obs"]}
+        bad = checkpoints.non_finite({**observed, "rewards": rewards})
+        if bad:
+            raise NonFiniteError(self.epoch_num, f"non-finite {' and '.join(bad)} from the env "
+                                 "(the simulation diverged?)", self.last_checkpoint)
+        return obs, rewards, dones, infos
+
+    def train_epoch(self):
+        starts = None
+        if self.multi_gpu:
+            starts = [distributed.moments(n) for n in distributed.normalisers(self.model)]
+        result = super().train_epoch()
+        a_losses, c_losses = result[4], result[5]
+        bad = checkpoints.non_finite({"actor loss": torch.stack(a_losses),
+                                      "critic loss": torch.stack(c_losses),
+                                      **dict(self.model.named_parameters())})
+        if self.multi_gpu and distributed.any_rank(bool(bad), self.ppo_device) and not bad:
+            bad = ["losses on another rank"]
+        if bad:
+            raise NonFiniteError(self.epoch_num, f"non-finite {', '.join(bad[:4])} after the "
+                                 "update", self.last_checkpoint)
+        if self.multi_gpu:
+            distributed.pool_normalisers(self.model, starts)
+        return result
+
+    # ---- checkpoints ---------------------------------------------------------------------
+
+    def save(self, fn):
+        state = self.get_full_state_weights()
+        bad = checkpoints.non_finite(state["model"])
+        if bad:
+            raise NonFiniteError(self.epoch_num, f"non-finite {bad[0]} in the model",
+                                 self.last_checkpoint)
+        print(f"=> saving checkpoint '{fn}.pth'")
+        torch_ext.safe_filesystem_op(checkpoints.save_atomically, state, fn + ".pth")
+        self.last_checkpoint = fn + ".pth"
+
+    def restore(self, fn, set_epoch=True):
+        checkpoint = torch_ext.load_checkpoint(fn)
+        problem = checkpoints.incompatibility(checkpoint, fn, self.algo_name,
+                                              self.model.state_dict())
+        if problem:
+            raise ValueError(problem)
+        self.set_full_state_weights(checkpoint, set_epoch=set_epoch)
+        self.last_checkpoint = fn
+
+    def get_full_state_weights(self):
+        state = super().get_full_state_weights()
+        rollout = {name: getattr(self, name, None) for name in ROLLOUT_CARRY}
+        rollout.update(obs=getattr(self, "obs", None), rnn_states=getattr(self, "rnn_states", None))
+        state[checkpoints.KEY] = {
+            "algo": self.algo_name,
+            "last_lr": self.last_lr,
+            "entropy_coef": self.entropy_coef,
+            "rng": checkpoints.rng_state(self._generators()),
+            "meters": {name: checkpoints.meter_state(getattr(self, name)) for name in EPISODE_METERS},
+            "rollout": rollout,
+        }
+        if self.normalize_rms_advantage:
+            state[checkpoints.KEY]["advantage_mean_std"] = self.advantage_mean_std.state_dict()
+        return state
+
+    def set_full_state_weights(self, weights, set_epoch=True):
+        super().set_full_state_weights(weights, set_epoch=set_epoch)
+        ours = weights.get(checkpoints.KEY)
+        if ours is None:  # a stock rl_games checkpoint: weights, optimiser and counters only
+            return
+        self.last_lr, self.entropy_coef = ours["last_lr"], ours["entropy_coef"]
+        # Rank 0's global streams; other ranks keep their own (their envs differ anyway).
+        checkpoints.set_rng_state(ours["rng"], self._generators(), global_streams=self.ranks.is_main)
+        for name, meter in ours["meters"].items():
+            checkpoints.set_meter_state(getattr(self, name), meter)
+        if "advantage_mean_std" in ours and self.normalize_rms_advantage:
+            self.advantage_mean_std.load_state_dict(ours["advantage_mean_std"])
+        self._restored_best = weights.get("last_mean_rewards")
+        exact_env = weights.get("env_state") is not None and getattr(self.vec_env, "exact_env_state", False)
+        if exact_env and self.ranks.world_size == 1 and ours["rollout"]["obs"] is not None:
+            self._resume = ours["rollout"]
+        else:
+            print("[rlgames_cpo] resuming with new episodes: this env cannot restore its state, so "
+                  "the run continues exactly except for the envs")
