@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
-from rl_games.algos_torch.running_mean_std import RunningMeanStd
 
 from rlgames_cpo.core.running_moments import pool_running_moments
 
@@ -106,12 +105,17 @@ def any_rank(flag: bool, device) -> bool:
     return bool(tensor.item())
 
 
+MOMENTS = ("running_mean", "running_var", "count")
+
+
 def normalisers(model: torch.nn.Module) -> list:
-    """The observation and value normalisers (rl_games ``RunningMeanStd``) inside ``model``."""
-    return [m for m in model.modules() if isinstance(m, RunningMeanStd)]
+    """The observation and value normalisers inside ``model``: rl_games' ``RunningMeanStd``,
+    which its models hold TorchScript-compiled (so found by their buffers, not their class)."""
+    return [m for m in model.modules()
+            if set(MOMENTS) <= {name for name, _ in m.named_buffers(recurse=False)}]
 
 
-def moments(normaliser: RunningMeanStd) -> tuple:
+def moments(normaliser: torch.nn.Module) -> tuple:
     return (normaliser.running_mean.clone(), normaliser.running_var.clone(),
             normaliser.count.clone())
 

@@ -1,0 +1,61 @@
+"""``torchrun --nproc_per_node=2 ... multi_gpu=True`` on the CPU (gloo): every rank steps its own
+envs, and ends with the same parameters, normalisers, discriminator and optimiser state."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.slow
+
+HERE = Path(__file__).resolve().parent
+
+
+def torchrun(repo, *args, timeout=300):
+    torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable)) or "torchrun"
+    return subprocess.run([torchrun, "--standalone", "--nproc_per_node=2", *args], cwd=repo,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_same(a, b, where=""):
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}/{key}")
+    elif isinstance(a, (list, tuple)):
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}/{i}")
+    elif torch.is_tensor(a):
+        assert torch.equal(a, b), where
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("algo", ["cpo", "sapg", "a2c_continuous"])
+def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
+    train = {"cpo": "EnvpoolAntCPO", "sapg": "EnvpoolAntSAPG", "a2c_continuous": "EnvpoolAntPPO"}
+    result = torchrun(repo, str(HERE / "torchrun_ranks.py"), str(tmp_path), "multi_gpu=True",
+                      "task=EnvpoolAnt", f"train={train[algo]}", "num_envs=16", "max_iterations=2",
+                      "experiment=ranks", f"train_dir={tmp_path}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2)]
+    assert ranks[0]["epoch"] == ranks[1]["epoch"] == 2
+    # different envs (each rank seeds its own), the same network and optimiser afterwards
+    assert not torch.equal(ranks[0]["obs"], ranks[1]["obs"])
+    for key in ("model", "optimizer", "discriminator", "discriminator_optimizer"):
+        if key in ranks[0]:
+            assert_same(ranks[0][key], ranks[1][key], key)
+    if algo == "cpo":
+        assert "discriminator" in ranks[0]  # EnvpoolAntCPO trains one (lambda_adv 0.01)
+    # normalisers saw both ranks' samples: more than one rank's worth
+    count = ranks[0]["model"]["running_mean_std.count"].item()
+    assert count > 16 * 64 + 1
+    # rank 0 alone writes the run: one config, one event file, one checkpoint
+    run = tmp_path / "ranks"
+    assert len(list((run / "summaries").iterdir())) == 1
+    assert len(list((run / "nn").glob("*.pth"))) == 1
+    assert "frames 4.1k" in result.stdout  # 2 ranks x 16 envs x 64 steps per iteration
