@@ -139,7 +139,7 @@ class PpoAgent(A2CAgent):
             getattr(self, name).copy_(resume[name])
         for state, saved in zip(self.rnn_states or [], resume["rnn_states"] or []):
             state.copy_(saved)
-        return resume["obs"]
+        return self.obs_to_tensors(resume["obs"])  # also tells rl_games the env speaks torch
 
     def env_step(self, actions):
         try:

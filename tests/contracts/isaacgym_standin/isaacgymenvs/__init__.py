@@ -8,13 +8,16 @@ from gymnasium import spaces
 
 
 class StandInVecTask:
-    """A VecTask-shaped env: 1-d point mass x, action moves it, reward -x^2.
+    """A VecTask-shaped env: 1-d point mass x, action (plus seeded noise) moves it, reward -x^2.
 
     Resets happen inside ``step`` (Isaac Gym style): terminated when |x| > 2, timed out after
     ``maxEpisodeLength`` steps. ``numStates > 0`` adds privileged ``states`` for the critic.
+    Its env state is all of it (``exact_env_state``), so resumed runs continue its episodes.
     """
 
-    def __init__(self, cfg, rl_device):
+    exact_env_state = True
+
+    def __init__(self, cfg, rl_device, seed=0):
         env = cfg["env"]
         self.num_envs = env["numEnvs"]
         self.max_episode_length = env["maxEpisodeLength"]
@@ -25,6 +28,7 @@ class StandInVecTask:
         self.state_space = spaces.Box(-10, 10, (max(self.num_states, 1),))
         self.x = torch.zeros(self.num_envs, device=self.device)
         self.progress = torch.zeros(self.num_envs, device=self.device)
+        self.noise = torch.Generator().manual_seed(seed)
 
     def _obs(self):
         obs = {"obs": torch.stack([self.x, self.progress / self.max_episode_length], 1)}
@@ -38,7 +42,8 @@ class StandInVecTask:
         return self._obs()
 
     def step(self, actions):
-        self.x += actions[:, 0].clamp(-1, 1) * 0.5
+        noise = torch.randn(self.num_envs, generator=self.noise).to(self.device)
+        self.x += actions[:, 0].clamp(-1, 1) * 0.5 + 0.1 * noise
         self.progress += 1
         reward = -self.x ** 2
         terminated = self.x.abs() > 2
@@ -47,6 +52,15 @@ class StandInVecTask:
         self.x[resets.bool()] = 0
         self.progress[resets.bool()] = 0
         return self._obs(), reward, resets, {"time_outs": time_outs}
+
+    def get_env_state(self):
+        return {"x": self.x.clone(), "progress": self.progress.clone(),
+                "noise": self.noise.get_state()}
+
+    def set_env_state(self, state):
+        self.x.copy_(state["x"])
+        self.progress.copy_(state["progress"])
+        self.noise.set_state(state["noise"])
 
 
 def make(seed, task, num_envs, sim_device, rl_device, graphics_device_id=-1, headless=False,
@@ -58,4 +72,4 @@ def make(seed, task, num_envs, sim_device, rl_device, graphics_device_id=-1, hea
                        "rl_device": rl_device, "headless": headless,
                        "cfg_num_envs": cfg.task.env.numEnvs,
                        "use_gpu": cfg.task.sim.physx.use_gpu}, f)
-    return StandInVecTask(cfg.task, rl_device)
+    return StandInVecTask(cfg.task, rl_device, seed)
