@@ -72,12 +72,6 @@ def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict):
             "action sizes must match the run that wrote it")
 
 
-def non_finite(tensors: dict) -> list:
-    """Names of the floating-point tensors in ``tensors`` that hold a NaN or an infinity."""
-    return [name for name, t in tensors.items()
-            if torch.is_floating_point(t) and not torch.isfinite(t).all()]
-
-
 def save_atomically(state: dict, path: str) -> None:
     """``torch.save`` to a temporary file renamed over ``path``: an interrupted or failed write
     never leaves a truncated file where a good checkpoint was (the best one is overwritten as

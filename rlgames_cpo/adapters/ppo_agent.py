@@ -17,7 +17,8 @@ from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.a2c_continuous import A2CAgent
 
 from rlgames_cpo.adapters import checkpoints, distributed
-from rlgames_cpo.adapters.stopping import NonFiniteError, StopSignals, TrainingInterrupted
+from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, TrainingInterrupted,
+                                            non_finite, non_finite_envs)
 
 EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
 # What the rollout carries from one iteration into the next, besides the observation.
@@ -146,11 +147,11 @@ class PpoAgent(A2CAgent):
             obs, rewards, dones, infos = super().env_step(actions)
         except FloatingPointError as error:  # raised by our envpool adapter
             raise NonFiniteError(self.epoch_num, str(error), self.last_checkpoint) from error
-        observed = obs["obs"] if isinstance(obs["obs"], dict) else {"observations": obs["obs"]}
-        bad = checkpoints.non_finite({**observed, "rewards": rewards})
+        observed = obs["obs"].values() if isinstance(obs["obs"], dict) else [obs["obs"]]
+        bad = non_finite_envs(*observed, rewards)
         if bad:
-            raise NonFiniteError(self.epoch_num, f"non-finite {' and '.join(bad)} from the env "
-                                 "(the simulation diverged?)", self.last_checkpoint)
+            raise NonFiniteError(self.epoch_num, f"non-finite observations or rewards from envs "
+                                 f"{bad[:8]} (the simulation diverged)", self.last_checkpoint)
         return obs, rewards, dones, infos
 
     def train_epoch(self):
@@ -159,7 +160,7 @@ class PpoAgent(A2CAgent):
             starts = [distributed.moments(n) for n in distributed.normalisers(self.model)]
         result = super().train_epoch()
         a_losses, c_losses = result[4], result[5]
-        bad = checkpoints.non_finite({"actor loss": torch.stack(a_losses),
+        bad = non_finite({"actor loss": torch.stack(a_losses),
                                       "critic loss": torch.stack(c_losses),
                                       **dict(self.model.named_parameters())})
         if self.multi_gpu and distributed.any_rank(bool(bad), self.ppo_device) and not bad:
@@ -175,7 +176,7 @@ class PpoAgent(A2CAgent):
 
     def save(self, fn):
         state = self.get_full_state_weights()
-        bad = checkpoints.non_finite(state["model"])
+        bad = non_finite(state["model"])
         if bad:
             raise NonFiniteError(self.epoch_num, f"non-finite {bad[0]} in the model",
                                  self.last_checkpoint)

@@ -4,6 +4,22 @@
 import signal
 import threading
 
+import torch
+
+
+def non_finite(tensors: dict) -> list:
+    """Names of the floating-point tensors in ``tensors`` that hold a NaN or an infinity."""
+    return [name for name, t in tensors.items()
+            if torch.is_floating_point(t) and not torch.isfinite(t).all()]
+
+
+def non_finite_envs(*per_env: torch.Tensor) -> list:
+    """Envs (first dimension) with a NaN or an infinity in any of ``per_env``."""
+    bad = torch.zeros(len(per_env[0]), dtype=torch.bool, device=per_env[0].device)
+    for t in per_env:
+        bad |= ~torch.isfinite(t.reshape(len(t), -1).float()).all(dim=1)
+    return bad.nonzero()[:, 0].tolist()
+
 
 class StopSignals:
     """Within ``with StopSignals() as stop:``, SIGINT (Ctrl-C) and SIGTERM (schedulers, torchrun)

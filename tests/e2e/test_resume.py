@@ -6,28 +6,22 @@ The envs must restore too: the run uses the Isaac Gym stand-in task, whose env s
 exactly except that every env starts a new episode.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
-from rlgames_cpo import summaries
+from standin_runs import CPO, standin_env
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from rlgames_cpo import summaries
 
 pytestmark = pytest.mark.slow
 
-STANDIN = Path(__file__).resolve().parents[1] / "contracts" / "isaacgym_standin"
-CPO = ["task=StandInPointMass", "train=StandInPointMassPPO", "train.params.algo.name=cpo",
-       "num_envs=16", "rl_device=cpu", "sim_device=cpu", "torch_deterministic=True",
-       "+train.params.config.sapg.num_blocks=4", "+train.params.config.cpo.lambda_adv=0.05",
-       "+train.params.config.cpo.lambda_r=0.1", "+train.params.config.cpo.discriminator.units=[16]"]
-
 
 def train(repo, *overrides):
-    env = {**os.environ, "PYTHONPATH": f"{STANDIN}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    result = subprocess.run([sys.executable, "train.py", *overrides], cwd=repo, env=env,
+    result = subprocess.run([sys.executable, "train.py", *overrides], cwd=repo, env=standin_env(),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout

@@ -1,0 +1,107 @@
+"""Bad input stops with a message that names the problem and the fix, and never costs a good
+checkpoint (issue 6's list; num_envs % num_blocks and unknown sapg keys are in
+test_sapg_agent.py, a missing simulator in tests/contracts and tests/test_configs.py)."""
+
+import pytest
+from agent_helpers import SMALL
+
+from rlgames_cpo.adapters.stopping import NonFiniteError
+from rlgames_cpo.config import CpoConfig
+from rlgames_cpo.hydra_setup import compose_config
+from rlgames_cpo.launch import launch
+
+
+def test_unknown_algorithm_lists_the_available_ones(tmp_path):
+    cfg = compose_config("experiment=t", f"train_dir={tmp_path}", "rl_device=cpu",
+                         "train.params.algo.name=cpo2")
+    with pytest.raises(ValueError, match=r"algo.name=cpo2 is unknown: use one of "
+                                         r"a2c_continuous, a2c_discrete, cpo, sac, sapg"):
+        launch(cfg)
+
+
+def test_cpo_needs_a_leader_and_a_follower(make_agent):
+    with pytest.raises(ValueError, match=r"needs sapg.num_blocks >= 2 \(got 1\): set "
+                                         r"train.params.config.sapg.num_blocks=6"):
+        make_agent(*SMALL, "train.params.config.sapg.num_blocks=1", algo="cpo")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("lambda_f", 0.0, r"cpo.lambda_f=0.0 must be > 0"),
+    ("lambda_f", -0.1, r"cpo.lambda_f=-0.1 must be > 0"),
+    ("beta", -0.001, r"cpo.beta=-0.001 must be >= 0 \(0 switches it off\)"),
+    ("lambda_r", -1.0, r"cpo.lambda_r=-1.0 must be >= 0"),
+    ("lambda_adv", -0.5, r"cpo.lambda_adv=-0.5 must be >= 0"),
+])
+def test_cpo_coefficients_out_of_range(key, value, message):
+    with pytest.raises(ValueError, match=message):
+        CpoConfig(**{key: value})
+
+
+def test_out_of_range_coefficient_from_the_command_line(make_agent):
+    with pytest.raises(ValueError, match=r"cpo.lambda_f=0.0 must be > 0"):
+        make_agent(*SMALL, "+train.params.config.cpo.lambda_f=0.0", algo="cpo")
+
+
+@pytest.mark.parametrize("algo", ["a2c_continuous", "cpo"])
+def test_lstm_sequences_must_tile_the_horizon(make_agent, algo):
+    with pytest.raises(ValueError, match=r"seq_length=24 does not divide horizon_length=64: .* "
+                                         r"use e.g. train.params.config.seq_length=16"):
+        make_agent("task=EnvpoolAnt", "train=EnvpoolAntLSTMCPO", "num_envs=8",
+                   "train.params.config.seq_length=24", algo=algo)
+
+
+def test_checkpoint_of_another_algorithm(make_agent, tmp_path):
+    sapg = make_agent(*SMALL)
+    sapg.save(str(tmp_path / "sapg"))
+    cpo = make_agent(*SMALL, algo="cpo")
+    with pytest.raises(ValueError, match=r"was written by algo.name=sapg, but this run is "
+                                         r"algo.name=cpo: resume it with train.params.algo.name=sapg"):
+        cpo.restore(str(tmp_path / "sapg.pth"))
+
+
+def test_checkpoint_of_another_network_shape(make_agent, tmp_path):
+    three = make_agent(*SMALL)  # 3 blocks
+    three.save(str(tmp_path / "three"))
+    four = make_agent(*SMALL[:-1], "+train.params.config.sapg.num_blocks=4")
+    with pytest.raises(ValueError, match=r"holds another network than this config builds "
+                                         r"\(.*is \[3, .*\] there, \[4, .*\] here.*sapg.num_blocks"):
+        four.restore(str(tmp_path / "three.pth"))
+
+
+def test_non_finite_observations_stop_with_the_iteration_and_last_checkpoint(make_agent, tmp_path):
+    agent = make_agent(*SMALL, algo="cpo")
+    agent.update_epoch()
+    agent.train_epoch()
+    agent.save(str(tmp_path / "good"))
+    step = agent.vec_env.env.step
+
+    def diverging(actions):
+        obs, rewards, dones, infos = step(actions)
+        obs["obs"][1, 0] = float("nan")
+        return obs, rewards, dones, infos
+
+    agent.vec_env.env.step = diverging
+    agent.update_epoch()
+    with pytest.raises(NonFiniteError, match=r"iteration 2: .*non-finite .*envs \[1\].*the last good "
+                                             rf"checkpoint is {tmp_path / 'good.pth'}"):
+        agent.train_epoch()
+
+
+def test_non_finite_losses_stop_and_never_overwrite_a_good_checkpoint(make_agent, tmp_path):
+    agent = make_agent(*SMALL)
+    agent.update_epoch()
+    agent.train_epoch()
+    agent.save(str(tmp_path / "best"))
+    good = (tmp_path / "best.pth").read_bytes()
+
+    def poisoned(data, batch_dict):  # as an overflowing advantage would
+        data["advantages"][0] = float("nan")
+
+    agent._shape_advantages = poisoned
+    agent.update_epoch()
+    with pytest.raises(NonFiniteError, match=r"iteration 2: non-finite actor loss, critic loss.*"
+                                             r"stopped without saving"):
+        agent.train_epoch()
+    with pytest.raises(NonFiniteError, match="in the model"):
+        agent.save(str(tmp_path / "best"))
+    assert (tmp_path / "best.pth").read_bytes() == good
