@@ -54,8 +54,13 @@ class ProgressObserver(DefaultAlgoObserver):
     def after_init(self, algo):
         super().after_init(algo)
         self.start_time = time.perf_counter()
-        self.start_frame = algo.frame
-        self.start_epoch = algo.epoch_num
+        self.start_frame = self.start_epoch = None
+
+    def after_steps(self):
+        super().after_steps()
+        if self.start_frame is None:  # first rollout done: counters include a resumed checkpoint
+            self.start_frame = self.algo.frame
+            self.start_epoch = self.algo.epoch_num - 1
 
     def after_print_stats(self, frame, epoch_num, total_time):
         super().after_print_stats(frame, epoch_num, total_time)

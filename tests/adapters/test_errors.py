@@ -105,3 +105,11 @@ def test_non_finite_losses_stop_and_never_overwrite_a_good_checkpoint(make_agent
     with pytest.raises(NonFiniteError, match="in the model"):
         agent.save(str(tmp_path / "best"))
     assert (tmp_path / "best.pth").read_bytes() == good
+
+
+def test_multi_gpu_outside_torchrun(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    cfg = compose_config("experiment=t", f"train_dir={tmp_path}", "rl_device=cpu", "multi_gpu=True")
+    with pytest.raises(RuntimeError, match=r"multi_gpu=True needs torchrun's environment .*: launch "
+                                           r"with torchrun --standalone --nproc_per_node=P"):
+        launch(cfg)
