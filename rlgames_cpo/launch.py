@@ -45,7 +45,8 @@ def set_seed(seed: int, torch_deterministic: bool) -> None:
 def prepare(cfg: DictConfig) -> DictConfig:
     """Fills the run-time defaults in place: ``rl_device`` and ``experiment``. With
     ``multi_gpu=True`` (under torchrun) it joins the process group, gives each rank its own GPU
-    (``rl_device`` and ``sim_device`` ``cuda:<local_rank>``) and rank 0's run name."""
+    (``rl_device``, ``sim_device`` ``cuda:<local_rank>``, ``graphics_device_id``) and rank 0's
+    run name."""
     cfg.rl_device = resolve_rl_device(cfg.rl_device)
     experiment = cfg.experiment or f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
     if cfg.multi_gpu:
@@ -53,8 +54,9 @@ def prepare(cfg: DictConfig) -> DictConfig:
 
         ranks = distributed.join(cfg.rl_device)
         cfg.rl_device = distributed.rank_device(cfg.rl_device, ranks)
-        if str(cfg.sim_device).startswith("cuda"):
+        if str(cfg.sim_device).startswith("cuda"):  # as IsaacGymEnvs' train.py does
             cfg.sim_device = distributed.rank_device(cfg.sim_device, ranks)
+            cfg.graphics_device_id = ranks.local_rank
         experiment = distributed.broadcast_object(experiment, cfg.rl_device)
     cfg.experiment = experiment
     return cfg

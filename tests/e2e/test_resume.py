@@ -40,8 +40,13 @@ def scalars(run_dir: Path) -> dict:
     return found
 
 
-def test_cpo_resume_logs_what_an_uninterrupted_run_logs(repo, tmp_path):
-    common = [*CPO, f"train_dir={tmp_path}"]
+LSTM = ["+train.params.network.rnn.name=lstm", "+train.params.network.rnn.units=16",
+        "+train.params.network.rnn.layers=1", "+train.params.config.seq_length=4"]
+
+
+@pytest.mark.parametrize("network", ["mlp", "lstm"])
+def test_cpo_resume_logs_what_an_uninterrupted_run_logs(repo, tmp_path, network):
+    common = [*CPO, *(LSTM if network == "lstm" else []), f"train_dir={tmp_path}"]
     train(repo, *common, "experiment=full", "max_iterations=4")
     train(repo, *common, "experiment=first", "max_iterations=2")
     (checkpoint,) = (tmp_path / "first" / "nn").glob("last_*_ep_2_*.pth")

@@ -44,6 +44,8 @@ def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2)]
     assert ranks[0]["epoch"] == ranks[1]["epoch"] == 2
+    assert ranks[0]["followers"] == ranks[1]["followers"]
+    assert len(ranks[0]["followers"]) == (0 if algo == "a2c_continuous" else 2)
     # different envs (each rank seeds its own), the same network and optimiser afterwards
     assert not torch.equal(ranks[0]["obs"], ranks[1]["obs"])
     for key in ("model", "optimizer", "discriminator", "discriminator_optimizer"):

@@ -1,5 +1,6 @@
 """Run by torchrun in tests/e2e/test_torchrun.py: trains as train.py does, then every rank saves
-its final parameters, optimiser state and last observation to ``<out>/rank<r>.pt``.
+its final parameters, optimiser state, last observation and the follower blocks
+the leader learned from to ``<out>/rank<r>.pt``.
 
     torchrun --standalone --nproc_per_node=2 torchrun_ranks.py OUT multi_gpu=True task=... ...
 """
@@ -20,12 +21,19 @@ register = rlgames_cpo.register
 def recording(builder):
     def build(**kwargs):
         agent = builder(**kwargs)
-        train = agent.train
+        train, train_epoch = agent.train, agent.train_epoch
+        followers = []
+
+        def train_epoch_and_record():
+            result = train_epoch()
+            if hasattr(agent, "off_policy_blocks"):
+                followers.append(agent.off_policy_blocks.tolist())
+            return result
 
         def train_and_record():
             result = train()
             state = {"model": agent.model.state_dict(), "optimizer": agent.optimizer.state_dict(),
-                     "obs": agent.obs["obs"], "epoch": agent.epoch_num}
+                     "obs": agent.obs["obs"], "epoch": agent.epoch_num, "followers": followers}
             if getattr(agent, "discriminator", None) is not None:
                 state["discriminator"] = agent.discriminator.state_dict()
                 state["discriminator_optimizer"] = agent.discriminator_optimizer.state_dict()
@@ -33,6 +41,7 @@ def recording(builder):
             return result
 
         agent.train = train_and_record
+        agent.train_epoch = train_epoch_and_record
         return agent
     return build
 
