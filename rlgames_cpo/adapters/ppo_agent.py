@@ -222,9 +222,12 @@ class PpoAgent(A2CAgent):
         if "advantage_mean_std" in ours and self.normalize_rms_advantage:
             self.advantage_mean_std.load_state_dict(ours["advantage_mean_std"])
         self._restored_best = weights.get("last_mean_rewards")
-        exact_env = weights.get("env_state") is not None and getattr(self.vec_env, "exact_env_state", False)
-        if exact_env and self.ranks.world_size == 1 and ours["rollout"]["obs"] is not None:
+        env_restored = (weights.get("env_state") is not None
+                        and getattr(self.vec_env, "exact_env_state", False))
+        if env_restored and self.ranks.world_size == 1 and ours["rollout"]["obs"] is not None:
             self._resume = ours["rollout"]
-        else:
-            print("[rlgames_cpo] resuming with new episodes: this env cannot restore its state, so "
-                  "the run continues exactly except for the envs")
+            return
+        reason = ("the checkpoint holds rank 0's envs only" if self.ranks.world_size > 1
+                  else "this env cannot restore its simulation state")
+        print(f"[rlgames_cpo] resuming after iteration {self.epoch_num}: every env starts a new "
+              f"episode ({reason}); everything else continues from the checkpoint")
