@@ -2,7 +2,7 @@
 ranks on this machine, for the same per-rank command.
 
     python benchmarks/ranks.py                      # the issue's command: EnvpoolAntCPO, 60 envs
-    python benchmarks/ranks.py --ranks 1 2 4 --num-envs 240 --iterations 12
+    python benchmarks/ranks.py --ranks 0 1 2 --num-envs 240 --iterations 12   # 0: no torchrun
 
 Every rank steps its own ``num_envs`` envs, so an iteration of P ranks collects P times the env
 steps of one. The time per iteration is the median gap between consecutive iterations' summaries
@@ -34,8 +34,9 @@ def iteration_times(run_dir: Path) -> list:
 def measure(ranks: int, args) -> float:
     train_dir = Path(tempfile.mkdtemp())
     torchrun = shutil.which("torchrun", path=os.path.dirname(sys.executable)) or "torchrun"
-    command = [torchrun, "--standalone", f"--nproc_per_node={ranks}", "train.py", "multi_gpu=True",
-               f"task={args.task}", f"train={args.train}", f"num_envs={args.num_envs}",
+    launcher = ([torchrun, "--standalone", f"--nproc_per_node={ranks}", "train.py", "multi_gpu=True"]
+                if ranks else [sys.executable, "train.py"])  # 0: one plain process
+    command = [*launcher, f"task={args.task}", f"train={args.train}", f"num_envs={args.num_envs}",
                f"max_iterations={args.iterations}", "experiment=ranks", f"train_dir={train_dir}"]
     subprocess.run(command, cwd=REPO, check=True, capture_output=True)
     times = iteration_times(train_dir / "ranks")[1:]
@@ -56,8 +57,12 @@ def main() -> None:
     print(f"{'ranks':>5} {'s/iteration':>12} {'env steps/iteration':>20} {'env steps/s':>12}")
     for ranks in args.ranks:
         seconds = measure(ranks, args)
-        steps = ranks * args.num_envs * args.horizon
-        print(f"{ranks:>5} {seconds:>12.2f} {steps:>20} {steps / seconds:>12.0f}", flush=True)
+        steps = max(ranks, 1) * args.num_envs * args.horizon
+        label = ranks if ranks else "1*"
+        print(f"{label:>5} {seconds:>12.2f} {steps:>20} {steps / seconds:>12.0f}", flush=True)
+    if 0 in args.ranks:
+        print("1*: python train.py without torchrun (torch may use every core; torchrun sets "
+              "OMP_NUM_THREADS=1 per rank)")
 
 
 if __name__ == "__main__":
