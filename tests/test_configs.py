@@ -185,3 +185,14 @@ def test_tasks_without_a_cpo_config_fall_back_to_their_ppo_config(tmp_path, monk
     assert hydra_setup.ppo_fallback(["task=OnlyPpo", "train=X"]) == ""
     assert hydra_setup.ppo_fallback(["task=EnvpoolAnt"]) == ""      # EnvpoolAntCPO exists
     assert hydra_setup.ppo_fallback(["seed=1"]) == ""
+
+
+def test_only_rank_0_writes_the_run(monkeypatch):
+    from rlgames_cpo.launch import is_main_process
+
+    single = compose_config()
+    ranked = compose_config("multi_gpu=True")
+    monkeypatch.setenv("RANK", "1")
+    assert is_main_process(single) and not is_main_process(ranked)
+    monkeypatch.setenv("RANK", "0")
+    assert is_main_process(ranked)
