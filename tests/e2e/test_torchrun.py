@@ -61,3 +61,13 @@ def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     assert len(list((run / "summaries").iterdir())) == 1
     assert len(list((run / "nn").glob("*.pth"))) == 1
     assert "frames 4.1k" in result.stdout  # 2 ranks x 16 envs x 64 steps per iteration
+
+
+def test_train_py_under_torchrun(repo, tmp_path):
+    # issue 6's command as a user types it (plus where to write)
+    result = torchrun(repo, "train.py", "multi_gpu=True", "task=EnvpoolAnt", "train=EnvpoolAntCPO",
+                      "num_envs=60", "max_iterations=2", f"train_dir={tmp_path}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "epoch 2/2 | frames 15.4k" in result.stdout  # 2 ranks x 60 envs x 64 steps, twice
+    (run,) = tmp_path.iterdir()  # one run folder: the ranks agreed on its name
+    assert (run / "config.yaml").is_file() and list((run / "nn").glob("last_*_ep_2_*.pth"))
