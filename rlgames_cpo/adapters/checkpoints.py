@@ -77,5 +77,9 @@ def save_atomically(state: dict, path: str) -> None:
     never leaves a truncated file where a good checkpoint was (the best one is overwritten as
     the reward improves)."""
     partial = f"{path}.partial"
-    torch.save(state, partial)
-    os.replace(partial, path)
+    try:
+        torch.save(state, partial)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):  # the write failed (disk full, ...): leave no debris
+            os.remove(partial)

@@ -113,3 +113,22 @@ def test_multi_gpu_outside_torchrun(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match=r"multi_gpu=True needs torchrun's environment .*: launch "
                                            r"with torchrun --standalone --nproc_per_node=P"):
         launch(cfg)
+
+
+def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
+    from rlgames_cpo.adapters import checkpoints
+
+    path = tmp_path / "best.pth"
+    checkpoints.save_atomically({"epoch": 1}, str(path))
+
+    def full_disk(state, f):
+        open(f, "wb").write(b"trunc")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(checkpoints.torch, "save", full_disk)
+    with pytest.raises(OSError):
+        checkpoints.save_atomically({"epoch": 2}, str(path))
+    assert list(tmp_path.iterdir()) == [path]
+    monkeypatch.undo()
+    import torch
+    assert torch.load(path)["epoch"] == 1
