@@ -3,8 +3,10 @@ checkpoint (issue 6's list; num_envs % num_blocks and unknown sapg keys are in
 test_sapg_agent.py, a missing simulator in tests/contracts and tests/test_configs.py)."""
 
 import pytest
+import torch
 from agent_helpers import SMALL
 
+from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.adapters.stopping import NonFiniteError
 from rlgames_cpo.config import CpoConfig
 from rlgames_cpo.hydra_setup import compose_config
@@ -116,8 +118,6 @@ def test_multi_gpu_outside_torchrun(tmp_path, monkeypatch):
 
 
 def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
-    from rlgames_cpo.adapters import checkpoints
-
     path = tmp_path / "best.pth"
     checkpoints.save_atomically({"epoch": 1}, str(path))
 
@@ -130,5 +130,4 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
         checkpoints.save_atomically({"epoch": 2}, str(path))
     assert list(tmp_path.iterdir()) == [path]
     monkeypatch.undo()
-    import torch
     assert torch.load(path)["epoch"] == 1
