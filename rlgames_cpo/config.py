@@ -7,6 +7,7 @@ fail with a close-match suggestion, values that break a rule fail with the fix.
 import dataclasses
 import difflib
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 def _parse(cls, section: str, values):
@@ -20,9 +21,21 @@ def _parse(cls, section: str, values):
     return cls(**values)
 
 
+class Section:
+    """A section of ``train.params.config`` named ``SECTION``, parsed by ``from_config``."""
+
+    SECTION: ClassVar[str]
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return _parse(cls, cls.SECTION, config.get(cls.SECTION))
+
+
 @dataclass(frozen=True)
-class SapgConfig:
+class SapgConfig(Section):
     """``train.params.config.sapg`` (ALGORITHM.md; defaults from the SAPG and CPO papers)."""
+
+    SECTION: ClassVar[str] = "sapg"
 
     num_blocks: int = 6          # M: paper's value (CPO Appendix A.7, SAPG Sec. 5)
     off_policy_ratio: int = 1    # k follower blocks whose data the leader also learns from
@@ -41,10 +54,6 @@ class SapgConfig:
         if self.entropy_scale < 0:
             raise ValueError(f"sapg.entropy_scale={self.entropy_scale} must be >= 0")
 
-    @classmethod
-    def from_config(cls, config: dict) -> "SapgConfig":
-        return _parse(cls, "sapg", config.get("sapg"))
-
 
 @dataclass(frozen=True)
 class DiscriminatorConfig:
@@ -60,8 +69,10 @@ class DiscriminatorConfig:
 
 
 @dataclass(frozen=True)
-class CpoConfig:
+class CpoConfig(Section):
     """``train.params.config.cpo`` (ALGORITHM.md, CPO; defaults from the paper's tables)."""
+
+    SECTION: ClassVar[str] = "cpo"
 
     beta: float = 0.001          # forward-KL (AWAC) term weight, Tables 3-6
     lambda_f: float = 0.2        # forward-KL temperature, Tables 3-6 (smaller: closer to leader)
@@ -82,14 +93,12 @@ class CpoConfig:
         if self.weight_max <= 0:
             raise ValueError(f"cpo.weight_max={self.weight_max} must be > 0")
 
-    @classmethod
-    def from_config(cls, config: dict) -> "CpoConfig":
-        return _parse(cls, "cpo", config.get("cpo"))
-
 
 @dataclass(frozen=True)
-class DiagnosticsConfig:
+class DiagnosticsConfig(Section):
     """``train.params.config.diagnostics`` (ALGORITHM.md, Diagnostics)."""
+
+    SECTION: ClassVar[str] = "diagnostics"
 
     every: int = 1               # epochs between diagnostics; 0 switches them off
     kl_states: int = 1024        # rollout states the inter-policy KL matrix averages over
@@ -98,7 +107,3 @@ class DiagnosticsConfig:
         if self.every < 0 or self.kl_states < 1:
             raise ValueError(f"diagnostics.every={self.every} must be >= 0 and "
                              f"diagnostics.kl_states={self.kl_states} >= 1")
-
-    @classmethod
-    def from_config(cls, config: dict) -> "DiagnosticsConfig":
-        return _parse(cls, "diagnostics", config.get("diagnostics"))
