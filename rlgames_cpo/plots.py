@@ -28,8 +28,13 @@ def plot_kl_matrix(kl, path, title: str = "") -> None:
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
+    import torch
+
+    from rlgames_cpo.core.diagnostics import nearest_policy
+
     kl = np.asarray(kl, dtype=np.float64)
     m = len(kl)
+    nearest = nearest_policy(torch.from_numpy(kl)).tolist()
     shown = np.where(np.eye(m, dtype=bool), np.nan, kl)
     fig, ax = plt.subplots(figsize=(1.0 + 0.8 * m, 0.6 + 0.8 * m), dpi=120)
     off = kl[~np.eye(m, dtype=bool)]
@@ -45,8 +50,7 @@ def plot_kl_matrix(kl, path, title: str = "") -> None:
             if i != j:
                 ax.text(j, i, f"{kl[i, j]:.3f}", ha="center", va="center", color="white", fontsize=7)
         if i > 0:
-            nearest = min((j for j in range(m) if j != i), key=lambda j: kl[i, j])
-            ax.add_patch(plt.Rectangle((nearest - 0.5, i - 0.5), 1, 1, fill=False,
+            ax.add_patch(plt.Rectangle((nearest[i] - 0.5, i - 0.5), 1, 1, fill=False,
                                        edgecolor="red", linewidth=2))
     fig.colorbar(image, ax=ax, label="KL(pi_i || pi_j)")
     ax.set_title(title or "inter-policy KL (red: nearest policy)", fontsize=9)
