@@ -82,20 +82,18 @@ def average_gradients(parameters, world_size: int) -> None:
         grad.copy_(part.view_as(grad))
 
 
-def mean_over_ranks(values: dict, device) -> dict:
-    """Every scalar of ``values`` averaged over ranks (the same keys on every rank)."""
-    if not values:
-        return values
-    keys = list(values)
-    flat = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=device)
-    dist.all_reduce(flat)
-    return dict(zip(keys, (flat / dist.get_world_size()).tolist()))
-
-
 def mean_tensor_over_ranks(tensor: torch.Tensor) -> torch.Tensor:
     total = tensor.clone()
     dist.all_reduce(total)
     return total / dist.get_world_size()
+
+
+def mean_over_ranks(values: dict, device) -> dict:
+    """Every scalar of ``values`` averaged over ranks (the same keys on every rank)."""
+    if not values:
+        return values
+    flat = torch.tensor([float(v) for v in values.values()], dtype=torch.float64, device=device)
+    return dict(zip(values, mean_tensor_over_ranks(flat).tolist()))
 
 
 def any_rank(flag: bool, device) -> bool:
