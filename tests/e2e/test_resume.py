@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import torch
 from standin_runs import CPO, standin_env
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from rlgames_cpo import summaries
+from rlgames_cpo.compare.runs import read_scalars
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +29,9 @@ def train(repo, *overrides):
 
 def scalars(run_dir: Path) -> dict:
     """``{tag: {step: value}}`` of every logged scalar but timings (steps are frames)."""
-    found = {}
-    for events in (run_dir / "summaries").glob("events.out.tfevents.*"):
-        accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0})
-        accumulator.Reload()
-        for tag in accumulator.Tags()["scalars"]:
-            if tag.startswith("performance/") or tag.endswith("/time"):
-                continue
-            found.setdefault(tag, {}).update({e.step: e.value for e in accumulator.Scalars(tag)})
-    return found
+    return {tag: dict(zip(steps.tolist(), values.tolist()))
+            for tag, (steps, values) in read_scalars(run_dir / "summaries").items()
+            if not (tag.startswith("performance/") or tag.endswith("/time"))}
 
 
 LSTM = ["+train.params.network.rnn.name=lstm", "+train.params.network.rnn.units=16",
