@@ -1,7 +1,7 @@
 """Train or play with rl_games: python train.py task=EnvpoolAnt train=EnvpoolAntPPO key=value ...
 
 IsaacGymEnvs conventions: Hydra configs under cfg/, the same top-level keys, and IsaacGymEnvs'
-own task configs when that package is installed.
+own task and train configs when that package is installed.
 """
 
 import sys
@@ -9,7 +9,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from rlgames_cpo.hydra_setup import (ISAACGYM_HINT, missing_task_error, ppo_fallback,
+from rlgames_cpo.hosts import isaacgymenvs
+from rlgames_cpo.hydra_setup import (CFG_DIR, default_train, missing_task_error,
                                      register_resolvers, task_from_argv)
 
 register_resolvers()
@@ -20,8 +21,9 @@ def main(cfg: DictConfig) -> None:
     if cfg.task.get("backend", "isaacgym") == "isaacgym":
         try:
             import isaacgym  # noqa: F401  (must be imported before torch)
-        except ImportError:
-            sys.exit(f"task={cfg.task.name} runs on Isaac Gym, which is not importable. {ISAACGYM_HINT}")
+        except ImportError as error:
+            sys.exit(f"task={cfg.task.name} runs on Isaac Gym, which is not importable ({error}). "
+                     f"{isaacgymenvs.INSTALL_HINT}")
     from rlgames_cpo.launch import launch
 
     launch(cfg)
@@ -31,8 +33,11 @@ if __name__ == "__main__":
     error = missing_task_error(task_from_argv(sys.argv[1:]))
     if error:
         sys.exit(error)
-    fallback = ppo_fallback(sys.argv[1:])
-    if fallback:
-        print(f"[rlgames_cpo] no {fallback[6:-3]}CPO config: training with {fallback}")
-        sys.argv.append(fallback)
+    train = default_train(sys.argv[1:])
+    if train:
+        task = task_from_argv(sys.argv[1:])
+        ours = f"train={task}CPO or " if (CFG_DIR / "train" / f"{task}CPO.yaml").is_file() else ""
+        print(f"[rlgames_cpo] task={task} is an IsaacGymEnvs task: training IsaacGymEnvs' own "
+              f"{train[6:]}, as IsaacGymEnvs does (for CPO add {ours}train.params.algo.name=cpo)")
+        sys.argv.append(train)
     main()

@@ -1,33 +1,22 @@
 """Hydra config helpers that must run before torch is imported (Isaac Gym needs that order)."""
 
-import importlib.util
 import warnings
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from rlgames_cpo.hosts import isaacgymenvs
 
 CFG_DIR = Path(__file__).resolve().parent.parent / "cfg"
-ISAACGYM_HINT = (
-    "Isaac Gym tasks need NVIDIA Isaac Gym Preview 4 (`pip install -e isaacgym/python` from its "
-    "tarball) and IsaacGymEnvs (`pip install -e IsaacGymEnvs` from its git checkout).")
+DEFAULT_TASK = "EnvpoolAnt"  # cfg/config.yaml's
 
 
 def register_resolvers() -> None:
-    """The OmegaConf resolvers IsaacGymEnvs' configs use, under the same names.
+    """The OmegaConf resolvers the configs use (IsaacGymEnvs' own when it is installed).
 
     Also silences Hydra's warning about the IsaacGymEnvs search path (cfg/config.yaml) when
     that package is not installed: nothing is wrong then, and it would print on every run.
     """
     warnings.filterwarnings("ignore", message=".*path=isaacgymenvs.cfg is not available")
-    resolvers = {
-        "eq": lambda x, y: str(x).lower() == str(y).lower(),
-        "contains": lambda x, y: str(x).lower() in str(y).lower(),
-        "if": lambda pred, a, b: a if pred else b,
-        # The default when the override is '' (how IsaacGymEnvs spells "unset").
-        "resolve_default": lambda default, arg: default if arg == "" else arg,
-    }
-    for name, fn in resolvers.items():
-        OmegaConf.register_new_resolver(name, fn, replace=True)
+    isaacgymenvs.register_resolvers()
 
 
 def embedded_tasks() -> list:
@@ -35,43 +24,39 @@ def embedded_tasks() -> list:
     return sorted(p.stem for p in (CFG_DIR / "task").glob("*.yaml"))
 
 
+def _override(argv, key: str):
+    """The value of the ``key=VALUE`` override of a command line, or ``None``."""
+    for arg in argv:
+        name, _, value = arg.lstrip("+~").partition("=")
+        if name == key:
+            return value
+    return None
+
+
 def task_from_argv(argv) -> str:
     """The ``task=NAME`` override of a command line, or ``''``."""
-    for arg in argv:
-        key, _, value = arg.lstrip("+~").partition("=")
-        if key == "task":
-            return value
-    return ""
+    return _override(argv, "task") or ""
 
 
-def train_config_dirs() -> list:
-    """Where train configs are searched: ours, then the installed IsaacGymEnvs'."""
-    dirs = [CFG_DIR / "train"]
-    spec = importlib.util.find_spec("isaacgymenvs")
-    if spec is not None and spec.submodule_search_locations:
-        dirs += [Path(p) / "cfg" / "train" for p in spec.submodule_search_locations]
-    return dirs
+def default_train(argv) -> str:
+    """The ``train=...`` override to add to ``argv``, or ``''`` when the config's default applies.
 
-
-def ppo_fallback(argv) -> str:
-    """``train=<task>PPO`` when ``argv`` names a task without a train config and no
-    ``<task>CPO`` exists (most IsaacGymEnvs tasks): the default stays CPO where we ship one."""
-    task = task_from_argv(argv)
-    if not task or any(a.lstrip("+~").startswith("train=") for a in argv):
+    ``task=X`` alone trains ``XCPO`` for an embedded task (cfg/config.yaml's ``${task}CPO``) and,
+    as in IsaacGymEnvs, IsaacGymEnvs' own ``XPPO`` for an IsaacGymEnvs task.
+    """
+    task = task_from_argv(argv) or DEFAULT_TASK
+    if _override(argv, "train") is not None or task in embedded_tasks():
         return ""
-    exists = lambda name: any((d / f"{name}.yaml").is_file() for d in train_config_dirs())
-    return f"train={task}PPO" if not exists(f"{task}CPO") and exists(f"{task}PPO") else ""
+    return f"train={isaacgymenvs.default_train(task)}"
 
 
 def missing_task_error(task: str) -> str:
     """Why ``task`` cannot be composed here, or ``''`` when it can."""
-    if not task or task in embedded_tasks():
-        return ""
-    if importlib.util.find_spec("isaacgymenvs") is not None:
+    if not task or task in embedded_tasks() or isaacgymenvs.installed():
         return ""
     return (f"task={task} is not an embedded task and IsaacGymEnvs is not installed, so its "
-            f"config cannot be found. {ISAACGYM_HINT} Embedded tasks (no Isaac Gym needed): "
-            f"{', '.join(embedded_tasks())}.")
+            f"config cannot be found. {isaacgymenvs.INSTALL_HINT} Embedded tasks (no Isaac Gym "
+            f"needed): {', '.join(embedded_tasks())}.")
 
 
 def compose_config(*overrides: str):
@@ -80,5 +65,7 @@ def compose_config(*overrides: str):
     from hydra import compose, initialize_config_dir
 
     register_resolvers()
+    overrides = list(overrides)
+    train = default_train(overrides)
     with initialize_config_dir(config_dir=str(CFG_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        return compose(config_name="config", overrides=overrides + ([train] if train else []))

@@ -176,15 +176,35 @@ def test_play_mode_takes_the_model_of_the_checkpoints_run(tmp_path):
     assert with_trained_model(playing, str(tmp_path / "elsewhere.pth")) is playing
 
 
-def test_tasks_without_a_cpo_config_fall_back_to_their_ppo_config(tmp_path, monkeypatch):
-    from rlgames_cpo import hydra_setup
+def test_task_alone_trains_cpo_on_embedded_tasks_and_isaacgymenvs_ppo_on_theirs():
+    from rlgames_cpo.hydra_setup import default_train
 
-    (tmp_path / "OnlyPpoPPO.yaml").write_text("params: {}\n")
-    monkeypatch.setattr(hydra_setup, "train_config_dirs", lambda: [CFG_DIR / "train", tmp_path])
-    assert hydra_setup.ppo_fallback(["task=OnlyPpo"]) == "train=OnlyPpoPPO"
-    assert hydra_setup.ppo_fallback(["task=OnlyPpo", "train=X"]) == ""
-    assert hydra_setup.ppo_fallback(["task=EnvpoolAnt"]) == ""      # EnvpoolAntCPO exists
-    assert hydra_setup.ppo_fallback(["seed=1"]) == ""
+    assert default_train(["task=ShadowHand"]) == "train=ShadowHandPPO"   # as IsaacGymEnvs does
+    assert default_train(["task=ShadowHand", "train=ShadowHandCPO"]) == ""
+    assert default_train(["task=EnvpoolHumanoid"]) == ""                 # cfg: ${task}CPO
+    assert default_train(["seed=1"]) == ""
+    assert compose_config("task=EnvpoolHumanoid").train.params.algo.name == "cpo"
+
+
+@pytest.mark.parametrize("value", [0, -1, "x", 2.5])
+def test_max_iterations_must_be_a_positive_whole_number(value):
+    cfg = prepare(compose_config(f"max_iterations={value}", "experiment=x"))
+    with pytest.raises(ValueError, match=rf"max_iterations={value!r} must be a positive whole "
+                                         r"number of epochs, e.g. max_iterations=100"):
+        rl_games_params(cfg)
+
+
+def test_every_top_level_key_of_isaacgymenvs_exists():
+    # IsaacGymEnvs 1.5.1's cfg/config.yaml keys (its `pbt` group included): their train and task
+    # configs interpolate them
+    keys = ("task_name experiment num_envs seed torch_deterministic max_iterations physics_engine "
+            "pipeline sim_device rl_device graphics_device_id num_threads solver_type "
+            "num_subscenes test checkpoint sigma multi_gpu wandb_activate wandb_group wandb_name "
+            "wandb_entity wandb_project wandb_tags wandb_logcode_dir capture_video "
+            "capture_video_freq capture_video_len force_render headless pbt").split()
+    cfg = compose_config()
+    assert [key for key in keys if key not in cfg] == []
+    assert cfg.pbt.enabled is False
 
 
 def test_only_rank_0_writes_the_run(monkeypatch):

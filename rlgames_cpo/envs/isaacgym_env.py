@@ -10,7 +10,7 @@ import torch
 from rl_games.common.ivecenv import IVecEnv
 
 from rlgames_cpo.envs.tracking import EpisodeTracker
-from rlgames_cpo.hydra_setup import ISAACGYM_HINT
+from rlgames_cpo.hosts.isaacgymenvs import INSTALL_HINT
 
 
 def import_isaacgymenvs():
@@ -19,7 +19,7 @@ def import_isaacgymenvs():
         importlib.import_module("isaacgym")
         return importlib.import_module("isaacgymenvs")
     except ImportError as error:
-        raise RuntimeError(f"{error}. {ISAACGYM_HINT} Without them, use an embedded task such "
+        raise RuntimeError(f"{error}. {INSTALL_HINT} Without them, use an embedded task such "
                            "as task=EnvpoolAnt.") from error
 
 
