@@ -11,7 +11,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from rlgames_cpo import batching
 from rlgames_cpo.envs.registry import BACKEND_ENV_NAMES
+from rlgames_cpo.hosts import isaacgymenvs
 
 
 def resolve_rl_device(rl_device: str) -> str:
@@ -48,6 +50,9 @@ def prepare(cfg: DictConfig) -> DictConfig:
     (``rl_device``, ``sim_device`` ``cuda:<local_rank>``, ``graphics_device_id``) and rank 0's
     run name."""
     cfg.rl_device = resolve_rl_device(cfg.rl_device)
+    num_envs = OmegaConf.select(cfg, "task.env.numEnvs")
+    if num_envs is not None:  # the saved config says what ran, also after task.env.numEnvs=...
+        cfg.num_envs = num_envs
     experiment = cfg.experiment or f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
     if cfg.multi_gpu:
         from rlgames_cpo.adapters import distributed
@@ -104,6 +109,14 @@ def env_config(cfg: DictConfig) -> dict:
     raise ValueError(f"task.backend={backend!r} is unknown: use one of {sorted(BACKEND_ENV_NAMES)}")
 
 
+def max_iterations(value) -> int:
+    """``max_iterations``, checked: a positive whole number of epochs."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"max_iterations={value!r} must be a positive whole number of epochs, "
+                         "e.g. max_iterations=100 (leave it unset for the train config's max_epochs)")
+    return value
+
+
 def rl_games_params(cfg: DictConfig) -> dict:
     """The ``params`` dict rl_games' ``Runner.load`` expects, from a prepared config."""
     params = OmegaConf.to_container(cfg.train, resolve=True)["params"]
@@ -113,6 +126,8 @@ def rl_games_params(cfg: DictConfig) -> dict:
     if not isinstance(num_envs, int) or num_envs <= 0:
         raise ValueError(f"num_envs={num_envs!r} must be a positive integer, e.g. num_envs=64")
     params["seed"] = cfg.seed
+    if cfg.max_iterations != "":
+        config["max_epochs"] = max_iterations(cfg.max_iterations)
     config.update(
         name=cfg.experiment,
         full_experiment_name=cfg.experiment,
@@ -122,6 +137,8 @@ def rl_games_params(cfg: DictConfig) -> dict:
         multi_gpu=cfg.multi_gpu,
         env_name=BACKEND_ENV_NAMES[backend],
         env_config=env_config(cfg),
+        # Our ProgressObserver prints one line per epoch in place of rl_games' fps line.
+        print_stats=False,
     )
     if "torch_compile" not in config and not str(cfg.rl_device).startswith("cuda"):
         config["torch_compile"] = False
@@ -200,9 +217,12 @@ def launch(cfg: DictConfig) -> None:
                          "(e.g. runs/<experiment>/nn/<experiment>.pth)")
     if cfg.checkpoint and not Path(cfg.checkpoint).is_file():
         raise FileNotFoundError(f"checkpoint={cfg.checkpoint} does not exist")
+    isaacgymenvs.check(cfg)
     params = rl_games_params(cfg)
     if cfg.test:
         params = with_trained_model(params, cfg.checkpoint)
+    else:
+        batching.check_minibatches(params)  # before any env is built or file written
 
     runner = Runner(algo_observer=ProgressObserver())
     set_seed(cfg.seed, cfg.torch_deterministic)  # after Runner(), which turns cudnn.benchmark on
