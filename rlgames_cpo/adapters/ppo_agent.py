@@ -16,6 +16,7 @@ import torch
 from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.a2c_continuous import A2CAgent
 
+from rlgames_cpo import batching
 from rlgames_cpo.adapters import checkpoints, distributed
 from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, TrainingInterrupted,
                                             non_finite, non_finite_envs)
@@ -23,19 +24,6 @@ from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, Training
 EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
 # What the rollout carries from one iteration into the next, besides the observation.
 ROLLOUT_CARRY = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
-
-
-def check_rnn_sequences(params: dict) -> None:
-    """An LSTM trains on whole ``seq_length`` chunks of each env's horizon."""
-    config = params["config"]
-    if not params.get("network", {}).get("rnn"):
-        return
-    horizon, seq_length = config["horizon_length"], config.get("seq_length", 4)
-    if horizon % seq_length:
-        divisors = [d for d in range(1, horizon + 1) if horizon % d == 0 and d <= seq_length]
-        raise ValueError(f"seq_length={seq_length} does not divide horizon_length={horizon}: the "
-                         "LSTM trains on whole sequences of each env's rollout; use e.g. "
-                         f"train.params.config.seq_length={divisors[-1]}")
 
 
 class PpoAgent(A2CAgent):
@@ -47,7 +35,7 @@ class PpoAgent(A2CAgent):
     def __init__(self, base_name, params):
         config = params["config"]
         self.algo_name = params["algo"]["name"]
-        check_rnn_sequences(params)
+        batching.check_minibatches(params)  # before rl_games builds the envs
         self.ranks = distributed.Ranks()
         if config.get("multi_gpu"):
             self.ranks = distributed.join(config.get("device", "cuda:0"))

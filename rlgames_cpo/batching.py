@@ -1,0 +1,96 @@
+"""The rows and minibatches of one training iteration, worked out from the config and checked
+before any env is built (rl_games checks them only once its envs exist, without naming the key).
+
+Rows per iteration (ALGORITHM.md, SAPG loss 6), with ``N`` envs, horizon ``H``, ``M`` blocks of
+``B = N / M`` envs and ``k = off_policy_ratio``:
+
+- on-policy rows, every algorithm: ``N * H`` (rl_games' ``batch_size``);
+- sapg and cpo add the leader's off-policy rows: ``k * B * H``;
+- cpo with ``beta > 0`` adds the AWAC rows: ``(M - 1) * B * H``.
+"""
+
+from dataclasses import dataclass
+
+from rlgames_cpo.config import CpoConfig, SapgConfig
+
+MINIBATCH_KEY = "train.params.config.minibatch_size"
+ENSEMBLES = ("sapg", "cpo")
+
+
+@dataclass(frozen=True)
+class IterationRows:
+    """Rows of one iteration, by row set."""
+
+    on_policy: int
+    leader: int = 0
+    awac: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.on_policy + self.leader + self.awac
+
+
+def iteration_rows(params: dict) -> IterationRows:
+    """The rows an iteration of ``params`` (rl_games' ``params``) trains on, per process."""
+    config = params["config"]
+    horizon, num_envs = config["horizon_length"], config["num_actors"]
+    on_policy = num_envs * horizon
+    algo = params["algo"]["name"]
+    if algo not in ENSEMBLES:
+        return IterationRows(on_policy)
+    sapg = SapgConfig.from_config(config)
+    block_rows = num_envs // sapg.num_blocks * horizon
+    awac = 0
+    if algo == "cpo" and CpoConfig.from_config(config).beta > 0:
+        awac = (sapg.num_blocks - 1) * block_rows
+    return IterationRows(on_policy, sapg.off_policy_ratio * block_rows, awac)
+
+
+def minibatch_size(config: dict) -> int:
+    """rl_games' rule: ``minibatch_size``, else ``num_actors * minibatch_size_per_env``."""
+    if "minibatch_size" in config:
+        return config["minibatch_size"]
+    return config["num_actors"] * config.get("minibatch_size_per_env", 0)
+
+
+def valid_minibatch_sizes(batch: int, unit: int, near: int, count: int = 3) -> list:
+    """Up to ``count`` divisors of ``batch`` that are multiples of ``unit``, nearest to ``near``
+    (by ratio), largest first."""
+    sizes = [d for d in range(unit, batch + 1, unit) if batch % d == 0]
+    nearest = sorted(sizes, key=lambda d: max(d / near, near / d) if near > 0 else -d)[:count]
+    return sorted(nearest, reverse=True)
+
+
+def check_minibatches(params: dict) -> None:
+    """Stops with the key to change and values that work when rl_games could not split the
+    iteration's rows into minibatches (or an LSTM's horizon into sequences)."""
+    config = params["config"]
+    horizon, num_envs = config["horizon_length"], config["num_actors"]
+    rnn = bool(params.get("network", {}).get("rnn"))
+    seq_length = config.get("seq_length", 4) if rnn else 1
+    if rnn and horizon % seq_length:
+        divisors = [d for d in range(1, seq_length + 1) if horizon % d == 0]
+        raise ValueError(f"seq_length={seq_length} does not divide horizon_length={horizon}: the "
+                         "LSTM trains on whole sequences of each env's rollout; use e.g. "
+                         f"train.params.config.seq_length={divisors[-1]}")
+    size = minibatch_size(config)
+    batch = num_envs * horizon
+    if isinstance(size, int) and size > 0 and batch % size == 0 and size % seq_length == 0:
+        return
+    rule = f"it must divide the {batch} on-policy rows (num_envs={num_envs} x horizon_length={horizon})"
+    if rnn:
+        rule += f" and be a multiple of seq_length={seq_length}"
+    options = valid_minibatch_sizes(batch, seq_length, size if isinstance(size, int) else 0)
+    counts = [f"{n} ({batch // n} minibatch{'es' if batch // n > 1 else ''})" for n in options]
+    message = (f"{MINIBATCH_KEY}={size!r} does not fit this run: {rule}. Use e.g. "
+               f"{MINIBATCH_KEY}={', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}"
+               f"{counts[-1]}")
+    if params["algo"]["name"] in ENSEMBLES:
+        rows = iteration_rows(params)
+        message += (f". {params['algo']['name']} trains on {rows.total} rows per iteration: the "
+                    f"{batch} on-policy rows, {rows.leader} leader off-policy rows (off_policy_ratio"
+                    f" x block size x horizon)"
+                    + (f" and {rows.awac} AWAC rows ((num_blocks - 1) x block size x horizon)"
+                       if rows.awac else "")
+                    + f", shared out over the {batch} // minibatch_size minibatches")
+    raise ValueError(message)
