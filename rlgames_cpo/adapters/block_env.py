@@ -2,10 +2,30 @@
 
 import numpy as np
 import torch
-from gymnasium import spaces
 from rl_games.common.ivecenv import IVecEnv
 
 from rlgames_cpo.core.conditioning import append_block_column
+
+
+def is_flat_box(space) -> bool:
+    """A one-dimensional ``Box`` of gym (IsaacGymEnvs, Isaac Lab's wrapper) or gymnasium; like
+    rl_games, the class is recognised by its name, so either package's spaces pass."""
+    return type(space).__name__ == "Box" and len(getattr(space, "shape", ())) == 1
+
+
+def check_spaces(env_info: dict) -> None:
+    """What sapg/cpo support, said before training: a flat Box observation (the block index is
+    appended to it) and a continuous Box action space."""
+    observation, action = env_info["observation_space"], env_info["action_space"]
+    if not is_flat_box(observation):
+        kind = ("a Dict of observation groups (Isaac Lab: keep "
+                "agent.params.env.concate_obs_groups=True, its default)" if type(observation).__name__ == "Dict"
+                else f"{observation}")
+        raise ValueError(f"sapg/cpo need a flat Box observation space (one vector per env), and "
+                         f"this env has {kind}; image or dict observations are not supported")
+    if type(action).__name__ != "Box":
+        raise ValueError(f"sapg/cpo need a continuous Box action space (Gaussian policies), and "
+                         f"this env has {action}: train it with a2c_discrete instead")
 
 
 class BlockIndexedVecEnv(IVecEnv):
@@ -52,10 +72,10 @@ class BlockIndexedVecEnv(IVecEnv):
 
     def get_env_info(self):
         info = dict(self.env.get_env_info())
+        check_spaces(info)
         space = info["observation_space"]
-        if not isinstance(space, spaces.Box) or len(space.shape) != 1:
-            raise ValueError(f"sapg/cpo need a flat Box observation space, not {space}")
-        info["observation_space"] = spaces.Box(
+        # The same Box class as the env's (gym's or gymnasium's): rl_games reads either.
+        info["observation_space"] = type(space)(
             np.append(space.low, 0).astype(np.float32),
             np.append(space.high, self.num_blocks - 1).astype(np.float32), dtype=np.float32)
         return info
