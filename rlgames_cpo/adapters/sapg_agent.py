@@ -21,6 +21,24 @@ from rlgames_cpo.core.conditioning import split_block_column, with_block
 from rlgames_cpo.core.minibatches import ShuffledMinibatches
 
 
+# Rows per no-grad forward of the extra evaluations (values and policies under other blocks, the
+# diagnostics): bounds their memory at thousands of envs, and oneDNN's CPU LSTM cannot take a
+# batch of 2^18 rows ("could not create a primitive"; AllegroKuka's AWAC values at N = 24576).
+EVAL_ROWS = 1 << 16
+
+
+def rows_of_input(input_dict: dict, start: int, stop: int, unit: int) -> dict:
+    """Rows ``start:stop`` of a model input dict; ``rnn_states`` hold one state per ``unit``
+    rows (a sequence), so they are cut at ``start // unit : stop // unit``."""
+    part = dict(input_dict)
+    for key in ("obs", "prev_actions", "dones"):
+        if part.get(key) is not None:
+            part[key] = part[key][start:stop]
+    if part.get("rnn_states") is not None:
+        part["rnn_states"] = tuple(s[:, start // unit:stop // unit] for s in part["rnn_states"])
+    return part
+
+
 def block_env(config: dict, blocks: torch.Tensor, num_blocks: int, device) -> BlockIndexedVecEnv:
     """The configured vec env (created as rl_games would) wrapped to carry the block column."""
     env = config.get("vec_env") or vecenv.create_vec_env(
@@ -199,8 +217,18 @@ class SapgAgent(PpoAgent):
             self.model.train(was_training)
 
     def _eval_forward(self, input_dict: dict) -> dict:
+        """The model's outputs on ``input_dict``'s rows, in eval mode, ``EVAL_ROWS`` rows (whole
+        sequences for an LSTM) per forward; tensors of every row, concatenated."""
+        rows = len(input_dict["obs"])
+        unit = input_dict.get("seq_length", 1) if self.is_rnn else 1
+        step = max(EVAL_ROWS // unit, 1) * unit
         with self._eval_mode():
-            return self.model(input_dict)
+            parts = [self.model(rows_of_input(input_dict, start, start + step, unit))
+                     for start in range(0, rows, step)]
+        if len(parts) == 1:
+            return parts[0]
+        return {key: torch.cat([p[key] for p in parts]) for key, value in parts[0].items()
+                if torch.is_tensor(value)}
 
     def _one_step_td(self, envs: torch.Tensor, values: torch.Tensor):
         """TD(0) targets ``(H, n, 1)`` of ``envs``' transitions under ``values`` (from

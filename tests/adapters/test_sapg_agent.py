@@ -131,3 +131,19 @@ def test_unknown_sapg_key_suggests_the_close_one(make_agent):
     with pytest.raises(ValueError, match="unknown config key sapg.num_block: did you mean "
                                          "sapg.num_blocks"):
         make_agent(*SMALL, "+train.params.config.sapg.num_block=3")
+
+
+@pytest.mark.parametrize("network", ["mlp", "lstm"])
+def test_extra_evaluations_in_chunks_equal_one_forward(make_agent, monkeypatch, network):
+    from rlgames_cpo.adapters import sapg_agent
+
+    agent = make_agent(*SMALL, *(LSTM if network == "lstm" else []))
+    rollout, _ = run_epoch(agent)
+    envs = torch.arange(12)
+    whole_values = agent._values_under(envs, 0)
+    whole_policy = agent._policy_under(rollout, 0)
+    monkeypatch.setattr(sapg_agent, "EVAL_ROWS", 8)   # 117 value rows, 96 policy rows: many parts
+    torch.testing.assert_close(agent._values_under(envs, 0), whole_values)
+    chunked = agent._policy_under(rollout, 0)
+    for key in ("mus", "sigmas", "prev_neglogp", "values"):
+        torch.testing.assert_close(chunked[key], whole_policy[key])
