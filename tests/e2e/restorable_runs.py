@@ -1,19 +1,19 @@
-"""Shared by the resume and interruption tests: train.py on the Isaac Gym stand-in task, whose env
-state is all of it, with cpo and every one of its terms on, and 11-step episodes that straddle the
+"""Shared by the resume and interruption tests: train.py on the restorable task (restorable_task/),
+whose env state is all of it, with cpo and every one of its terms on, and 11-step episodes that straddle the
 8-step iterations (imported; pytest puts this folder on sys.path)."""
 
 import os
 from pathlib import Path
 
-STANDIN = Path(__file__).resolve().parents[1] / "contracts" / "isaacgym_standin"
-CPO = ["task=StandInPointMass", "train=StandInPointMassPPO", "train.params.algo.name=cpo",
+RESTORABLE_TASK = Path(__file__).resolve().parent / "restorable_task"
+CPO = ["task=RestorablePointMass", "train=RestorablePointMassPPO", "train.params.algo.name=cpo",
        "num_envs=16", "task.env.maxEpisodeLength=11", "rl_device=cpu", "sim_device=cpu",
        "torch_deterministic=True",
        "+train.params.config.sapg.num_blocks=4", "+train.params.config.cpo.lambda_adv=0.05",
        "+train.params.config.cpo.lambda_r=0.1", "+train.params.config.cpo.discriminator.units=[16]"]
 
 
-def standin_env() -> dict:
-    """The environment of a train.py subprocess that finds the stand-in ``isaacgymenvs``."""
+def restorable_env() -> dict:
+    """The environment of a train.py subprocess that finds the restorable task's ``isaacgymenvs``."""
     return {**os.environ, "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": f"{STANDIN}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+            "PYTHONPATH": f"{RESTORABLE_TASK}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}

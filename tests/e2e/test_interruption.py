@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from standin_runs import CPO, standin_env
+from restorable_runs import CPO, restorable_env
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_a_stop_signal_writes_a_checkpoint_and_exits_cleanly(repo, tmp_path, sig):
     common = [*CPO, f"train_dir={tmp_path}"]
     process = subprocess.Popen([sys.executable, "train.py", *common, "experiment=stopped",
-                                "max_iterations=100000"], cwd=repo, env=standin_env(),
+                                "max_iterations=100000"], cwd=repo, env=restorable_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     for line in process.stdout:
@@ -39,7 +39,7 @@ def test_a_stop_signal_writes_a_checkpoint_and_exits_cleanly(repo, tmp_path, sig
 
     resumed = subprocess.run([sys.executable, "train.py", *common, "experiment=resumed",
                               f"max_iterations={iteration + 1}", f"checkpoint={path}"],
-                             cwd=repo, env=standin_env(), capture_output=True, text=True,
+                             cwd=repo, env=restorable_env(), capture_output=True, text=True,
                              timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"epoch {iteration + 1}/{iteration + 1}" in resumed.stdout

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from standin_runs import CPO, standin_env
+from restorable_runs import CPO, restorable_env
 
 from rlgames_cpo import summaries
 from rlgames_cpo.compare.runs import read_scalars
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def train(repo, *overrides):
-    result = subprocess.run([sys.executable, "train.py", *overrides], cwd=repo, env=standin_env(),
+    result = subprocess.run([sys.executable, "train.py", *overrides], cwd=repo, env=restorable_env(),
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout

@@ -1,1 +1,1 @@
-"""Stand-in for the isaacgym package: importable, nothing else (contract tests only)."""
+"""Importable, nothing else: the restorable task needs no simulator (see ../README.md)."""

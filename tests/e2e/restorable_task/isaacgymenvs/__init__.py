@@ -1,13 +1,10 @@
-"""Stand-in for IsaacGymEnvs' public API, ``isaacgymenvs.make`` (contract tests only)."""
-
-import json
-import os
+"""A restorable task behind ``isaacgymenvs.make`` for the exact-resume tests (see README.md)."""
 
 import torch
 from gymnasium import spaces
 
 
-class StandInVecTask:
+class RestorableVecTask:
     """A VecTask-shaped env: 1-d point mass x, action (plus seeded noise) moves it, reward -x^2.
 
     Resets happen inside ``step`` (Isaac Gym style): terminated when |x| > 2, timed out after
@@ -65,11 +62,4 @@ class StandInVecTask:
 
 def make(seed, task, num_envs, sim_device, rl_device, graphics_device_id=-1, headless=False,
          multi_gpu=False, virtual_screen_capture=False, force_render=True, cfg=None):
-    record = os.environ.get("ISAACGYM_STANDIN_RECORD")
-    if record:
-        with open(record, "w") as f:
-            json.dump({"seed": seed, "task": task, "num_envs": num_envs, "sim_device": sim_device,
-                       "rl_device": rl_device, "headless": headless,
-                       "cfg_num_envs": cfg.task.env.numEnvs,
-                       "use_gpu": cfg.task.sim.physx.use_gpu}, f)
-    return StandInVecTask(cfg.task, rl_device, seed)
+    return RestorableVecTask(cfg.task, rl_device, seed)
