@@ -6,11 +6,45 @@ fail with a close-match suggestion, values that break a rule fail with the fix.
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+# cpo.discriminator.activation: the names rlgames_cpo.core.discriminator.ACTIVATIONS builds
+ACTIVATION_NAMES = ("elu", "relu", "silu", "tanh")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# field type -> (test, what the value must be)
+TYPES = {
+    int: (_is_int, "an integer"),
+    float: (lambda v: (_is_int(v) or isinstance(v, float)) and math.isfinite(v), "a finite number"),
+    str: (lambda v: isinstance(v, str), "a string"),
+    tuple: (lambda v: isinstance(v, (list, tuple)) and all(_is_int(u) for u in v),
+            "a list of integers"),
+}
+
+
+def check_types(instance, section: str) -> None:
+    """Every field of a section dataclass has its annotated type (numbers finite): a value from
+    the command line (``cpo.lambda_f=x``, ``=nan``) fails here, named, not deep in the maths."""
+    for field in dataclasses.fields(instance):
+        test, requirement = TYPES.get(field.type, (lambda v: True, ""))
+        value = getattr(instance, field.name)
+        if not test(value):
+            example = (f"[{','.join(map(str, field.default))}]" if isinstance(field.default, tuple)
+                       else repr(field.default))
+            raise ValueError(f"{section}.{field.name}={value!r} must be {requirement}: e.g. "
+                             f"train.params.config.{section}.{field.name}={example}")
+
 
 def _parse(cls, section: str, values):
+    if values is not None and not isinstance(values, dict):
+        raise ValueError(f"train.params.config.{section}={values!r} must be a section of keys, "
+                         f"e.g. +train.params.config.{section}.<key>=<value>")
     values = dict(values or {})
     known = [f.name for f in dataclasses.fields(cls)]
     for key in values:
@@ -30,6 +64,10 @@ class Section:
     def from_config(cls, config: dict):
         return _parse(cls, cls.SECTION, config.get(cls.SECTION))
 
+    @classmethod
+    def keys(cls) -> list:
+        return [f.name for f in dataclasses.fields(cls)]
+
 
 @dataclass(frozen=True)
 class SapgConfig(Section):
@@ -43,13 +81,14 @@ class SapgConfig(Section):
     entropy_scale: float = 0.0   # per-block entropy c_b = scale * 0.5 * b / (M-1); 0: entropy_coef
 
     def __post_init__(self):
-        if not isinstance(self.num_blocks, int) or self.num_blocks < 1:
+        check_types(self, self.SECTION)
+        if self.num_blocks < 1:
             raise ValueError(f"sapg.num_blocks={self.num_blocks!r} must be a positive integer, "
                              "e.g. sapg.num_blocks=6")
-        if not isinstance(self.off_policy_ratio, int) or not 0 <= self.off_policy_ratio < max(self.num_blocks, 2):
+        if not 0 <= self.off_policy_ratio < max(self.num_blocks, 2):
             raise ValueError(f"sapg.off_policy_ratio={self.off_policy_ratio!r} must be an integer "
                              f"from 0 to num_blocks - 1 = {self.num_blocks - 1}")
-        if not isinstance(self.embedding_dim, int) or self.embedding_dim < 1:
+        if self.embedding_dim < 1:
             raise ValueError(f"sapg.embedding_dim={self.embedding_dim!r} must be a positive integer")
         if self.entropy_scale < 0:
             raise ValueError(f"sapg.entropy_scale={self.entropy_scale} must be >= 0")
@@ -63,9 +102,13 @@ class DiscriminatorConfig:
     activation: str = "elu"
 
     def __post_init__(self):
-        object.__setattr__(self, "units", tuple(int(u) for u in self.units))
+        check_types(self, "cpo.discriminator")
+        object.__setattr__(self, "units", tuple(self.units))
         if not self.units or min(self.units) < 1:
             raise ValueError(f"cpo.discriminator.units={list(self.units)} must be positive widths")
+        if self.activation not in ACTIVATION_NAMES:
+            raise ValueError(f"cpo.discriminator.activation={self.activation!r}: use one of "
+                             f"{', '.join(ACTIVATION_NAMES)}")
 
 
 @dataclass(frozen=True)
@@ -82,9 +125,10 @@ class CpoConfig(Section):
     discriminator: DiscriminatorConfig = DiscriminatorConfig()
 
     def __post_init__(self):
-        if isinstance(self.discriminator, dict):
+        if not isinstance(self.discriminator, DiscriminatorConfig):
             object.__setattr__(self, "discriminator",
                                _parse(DiscriminatorConfig, "cpo.discriminator", self.discriminator))
+        check_types(self, self.SECTION)
         for key in ("beta", "lambda_r", "lambda_adv"):
             if getattr(self, key) < 0:
                 raise ValueError(f"cpo.{key}={getattr(self, key)} must be >= 0 (0 switches it off)")
@@ -104,6 +148,10 @@ class DiagnosticsConfig(Section):
     kl_states: int = 1024        # rollout states the inter-policy KL matrix averages over
 
     def __post_init__(self):
+        check_types(self, self.SECTION)
         if self.every < 0 or self.kl_states < 1:
             raise ValueError(f"diagnostics.every={self.every} must be >= 0 and "
                              f"diagnostics.kl_states={self.kl_states} >= 1")
+
+
+SECTIONS = (SapgConfig, CpoConfig, DiagnosticsConfig)

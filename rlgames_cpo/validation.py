@@ -1,0 +1,178 @@
+"""Every value train.py reads, checked before any env is built or file written: the top-level keys,
+the rl_games keys our agents rely on, and our sections (``rlgames_cpo.config``). A bad value stops
+with one message that names the key, the rule and a value that works.
+"""
+
+import math
+
+from omegaconf import OmegaConf
+
+from rlgames_cpo.config import SECTIONS, SapgConfig
+
+
+class ConfigError(ValueError):
+    """A configured value that cannot work, with the key and the fix."""
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value):
+    """``value`` as a float when it is a number (YAML reads ``5e-4`` as a string), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _finite(value) -> bool:
+    number = _number(value)
+    return number is not None and math.isfinite(number)
+
+
+# rule name -> (test, what the value must be)
+RULES = {
+    "bool": (lambda v: isinstance(v, bool), "True or False"),
+    "int": (_is_int, "an integer"),
+    "positive_int": (lambda v: _is_int(v) and v > 0, "a positive integer"),
+    "non_negative_int": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    "epochs": (lambda v: _is_int(v) and (v > 0 or v == -1), "a positive integer (-1: no limit)"),
+    "seed": (lambda v: _is_int(v) and v >= -1, "an integer >= 0 (-1: a random one)"),
+    "positive": (lambda v: _finite(v) and _number(v) > 0, "a finite number > 0"),
+    "non_negative": (lambda v: _finite(v) and _number(v) >= 0, "a finite number >= 0"),
+    "number": (_finite, "a finite number"),
+    "discount": (lambda v: _finite(v) and 0 < _number(v) <= 1, "a number in (0, 1]"),
+    "fraction": (lambda v: _finite(v) and 0 <= _number(v) <= 1, "a number in [0, 1]"),
+    "text": (lambda v: isinstance(v, str), "a string"),
+    "name": (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
+    "optional_positive": (lambda v: v == "" or (_finite(v) and _number(v) > 0),
+                          "a number > 0, or '' for none"),
+    "optional_positive_int": (lambda v: v == "" or (_is_int(v) and v > 0),
+                              "a positive integer, or '' for the default"),
+    "strings": (lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v),
+                "a list of strings"),
+    "device": (lambda v: isinstance(v, str) and (v in ("auto", "cpu", "cuda") or
+                                                 (v.startswith("cuda:") and v[5:].isdigit())),
+               "auto, cpu, cuda or cuda:<index>"),
+    "sim_device": (lambda v: isinstance(v, str) and (v in ("cpu", "cuda") or
+                                                     (v.startswith("cuda:") and v[5:].isdigit())),
+                   "cpu, cuda or cuda:<index>"),
+    "physics_engine": (lambda v: v in ("physx", "flex"), "physx or flex"),
+    "pipeline": (lambda v: v in ("gpu", "cpu"), "gpu or cpu"),
+    "lr_schedule": (lambda v: v in (None, "None", "adaptive", "linear", "identity"),
+                    "adaptive, linear or None"),
+}
+
+# Top-level keys (cfg/config.yaml): rule and an example value.
+TOP_LEVEL = {
+    "seed": ("seed", 42), "torch_deterministic": ("bool", False), "test": ("bool", False),
+    "multi_gpu": ("bool", False), "headless": ("bool", True), "overwrite": ("bool", False),
+    "wandb_activate": ("bool", False), "capture_video": ("bool", False),
+    "force_render": ("bool", True), "max_iterations": ("optional_positive_int", 100),
+    "experiment": ("text", "ant_s1"), "train_dir": ("name", "runs"), "checkpoint": ("text", "PATH"),
+    "sigma": ("optional_positive", 0.5), "rl_device": ("device", "cpu"),
+    "sim_device": ("sim_device", "cuda:0"), "graphics_device_id": ("int", 0),
+    "physics_engine": ("physics_engine", "physx"), "pipeline": ("pipeline", "gpu"),
+    "num_threads": ("non_negative_int", 4), "solver_type": ("non_negative_int", 1),
+    "num_subscenes": ("non_negative_int", 4), "wandb_project": ("text", "my_project"),
+    "wandb_entity": ("text", "me"), "wandb_group": ("text", "ant"), "wandb_name": ("text", "run"),
+    "wandb_tags": ("strings", "[a,b]"),
+}
+
+# rl_games keys of train.params.config that our agents and train.py rely on: rule, example,
+# whether a config may leave it out (rl_games then uses its default).
+RL_GAMES = {
+    "num_actors": ("positive_int", 64, False), "horizon_length": ("positive_int", 16, False),
+    "mini_epochs": ("positive_int", 5, False), "learning_rate": ("positive", "3e-4", False),
+    "gamma": ("discount", 0.99, False), "tau": ("fraction", 0.95, False),
+    "e_clip": ("positive", 0.2, False), "entropy_coef": ("non_negative", 0.0, True),
+    "critic_coef": ("non_negative", 4, True), "bounds_loss_coef": ("non_negative", 0.0001, True),
+    "grad_norm": ("positive", 1.0, True), "kl_threshold": ("positive", 0.016, True),
+    "lr_schedule": ("lr_schedule", "adaptive", True), "max_epochs": ("epochs", 100, True),
+    "max_frames": ("epochs", 1000000, True), "save_frequency": ("non_negative_int", 100, True),
+    "save_best_after": ("non_negative_int", 100, True), "score_to_win": ("number", 20000, True),
+    "games_to_track": ("positive_int", 100, True), "seq_length": ("positive_int", 16, True),
+    "minibatch_size_per_env": ("positive_int", 4, True),
+    "normalize_input": ("bool", True, True), "normalize_value": ("bool", True, True),
+    "normalize_advantage": ("bool", True, True), "value_bootstrap": ("bool", True, True),
+    "ppo": ("bool", True, True), "clip_value": ("bool", True, True),
+    "truncate_grads": ("bool", True, True), "mixed_precision": ("bool", False, True),
+    "torch_compile": ("bool", False, True),
+}
+# the top-level key users set for an rl_games key
+FROM_TOP_LEVEL = {"num_actors": "num_envs"}
+
+
+def check(path: str, value, rule: str, example) -> None:
+    test, requirement = RULES[rule]
+    if not test(value):
+        raise ConfigError(f"{path}={value!r} must be {requirement}: e.g. {path}={example}")
+
+
+def check_top_level(cfg) -> None:
+    for key, (rule, example) in TOP_LEVEL.items():
+        if key in cfg:
+            value = OmegaConf.select(cfg, key)
+            if OmegaConf.is_config(value):
+                value = OmegaConf.to_container(value, resolve=True)
+            check(key, value, rule, example)
+
+
+def check_rl_games_config(config: dict) -> None:
+    """``config`` is rl_games' ``params['config']``; the message names the key users set."""
+    for key, (rule, example, optional) in RL_GAMES.items():
+        if key not in config:
+            if optional:
+                continue
+            raise ConfigError(f"train.params.config.{key} is missing: rl_games needs it, e.g. "
+                              f"train.params.config.{key}={example}")
+        if key == "kl_threshold" and config.get("lr_schedule") != "adaptive":
+            continue
+        check(FROM_TOP_LEVEL.get(key, f"train.params.config.{key}"), config[key], rule, example)
+    shaper = config.get("reward_shaper") or {}
+    for key in ("scale_value", "shift_value"):
+        if key in shaper:
+            check(f"train.params.config.reward_shaper.{key}", shaper[key], "number", 0.01)
+    player = config.get("player") or {}
+    if "games_num" in player:
+        check("train.params.config.player.games_num", player["games_num"], "positive_int", 100)
+    if "deterministic" in player:
+        check("train.params.config.player.deterministic", player["deterministic"], "bool", True)
+
+
+def check_sections_placement(cfg) -> None:
+    """Keys of our sections written one level off (``+train.params.config.num_blocks=6``) would be
+    ignored by everything; so would a section put outside ``train.params.config``."""
+    config = OmegaConf.select(cfg, "train.params.config") or {}
+    for section in SECTIONS:
+        for key in section.keys():
+            if key in config:
+                raise ConfigError(f"train.params.config.{key} is a key of our "
+                                  f"{section.SECTION} section, where it would be ignored: write "
+                                  f"train.params.config.{section.SECTION}.{key}=... (with a leading "
+                                  f"'+' when the config has no {section.SECTION} section)")
+        for wrong in ("", "train.", "train.params."):
+            if OmegaConf.select(cfg, wrong + section.SECTION) is not None:
+                raise ConfigError(f"{wrong}{section.SECTION} is not read: our sections live in "
+                                  f"train.params.config.{section.SECTION}")
+
+
+def check_config(cfg, params: dict) -> None:
+    """Everything above, on a prepared config and its rl_games ``params``."""
+    check_top_level(cfg)
+    check_sections_placement(cfg)
+    config = params["config"]
+    check_rl_games_config(config)
+    ensemble = params["algo"]["name"] in ("sapg", "cpo")
+    for section in SECTIONS:
+        if ensemble or section.SECTION in config:
+            section.from_config(config)
+    if ensemble and not cfg.test:  # training: num_blocks must divide num_envs (play: any)
+        from rlgames_cpo.core.blocks import BlockLayout
+
+        BlockLayout(config["num_actors"], SapgConfig.from_config(config).num_blocks)
