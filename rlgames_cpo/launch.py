@@ -11,9 +11,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from rlgames_cpo import batching
+from rlgames_cpo import batching, validation
+from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.envs.registry import BACKEND_ENV_NAMES
 from rlgames_cpo.hosts import isaacgymenvs
+from rlgames_cpo.run_folder import RunFolder
 
 
 def resolve_rl_device(rl_device: str) -> str:
@@ -45,15 +47,17 @@ def set_seed(seed: int, torch_deterministic: bool) -> None:
 
 
 def prepare(cfg: DictConfig) -> DictConfig:
-    """Fills the run-time defaults in place: ``rl_device`` and ``experiment``. With
-    ``multi_gpu=True`` (under torchrun) it joins the process group, gives each rank its own GPU
-    (``rl_device``, ``sim_device`` ``cuda:<local_rank>``, ``graphics_device_id``) and rank 0's
-    run name."""
+    """Fills the run-time defaults in place: ``rl_device``, ``seed`` (-1: a random one, as in
+    IsaacGymEnvs) and ``num_envs`` (the run's, whichever key set it). With ``multi_gpu=True`` (under torchrun) it joins the
+    process group, gives each rank its own GPU (``rl_device``, ``sim_device``
+    ``cuda:<local_rank>``, ``graphics_device_id``) and rank 0's seed and run name."""
+    validation.check_top_level(cfg)
     cfg.rl_device = resolve_rl_device(cfg.rl_device)
     num_envs = OmegaConf.select(cfg, "task.env.numEnvs")
     if num_envs is not None:  # the saved config says what ran, also after task.env.numEnvs=...
         cfg.num_envs = num_envs
-    experiment = cfg.experiment or f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
+    if cfg.seed == -1:
+        cfg.seed = random.SystemRandom().randrange(2**31)
     if cfg.multi_gpu:
         from rlgames_cpo.adapters import distributed
 
@@ -62,9 +66,14 @@ def prepare(cfg: DictConfig) -> DictConfig:
         if str(cfg.sim_device).startswith("cuda"):  # as IsaacGymEnvs' train.py does
             cfg.sim_device = distributed.rank_device(cfg.sim_device, ranks)
             cfg.graphics_device_id = ranks.local_rank
-        experiment = distributed.broadcast_object(experiment, cfg.rl_device)
-    cfg.experiment = experiment
+        cfg.seed = distributed.broadcast_object(cfg.seed, cfg.rl_device)
     return cfg
+
+
+def default_experiment(cfg: DictConfig) -> str:
+    """``<task>_<day>-<hour>-<minute>-<second>``, when ``experiment`` is not given; a taken name
+    gets a suffix when the run claims its folder."""
+    return f"{cfg.task.name}_{datetime.now():%d-%H-%M-%S}"
 
 
 def is_main_process(cfg: DictConfig) -> bool:
@@ -109,14 +118,6 @@ def env_config(cfg: DictConfig) -> dict:
     raise ValueError(f"task.backend={backend!r} is unknown: use one of {sorted(BACKEND_ENV_NAMES)}")
 
 
-def max_iterations(value) -> int:
-    """``max_iterations``, checked: a positive whole number of epochs."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"max_iterations={value!r} must be a positive whole number of epochs, "
-                         "e.g. max_iterations=100 (leave it unset for the train config's max_epochs)")
-    return value
-
-
 def rl_games_params(cfg: DictConfig) -> dict:
     """The ``params`` dict rl_games' ``Runner.load`` expects, from a prepared config."""
     params = OmegaConf.to_container(cfg.train, resolve=True)["params"]
@@ -127,11 +128,15 @@ def rl_games_params(cfg: DictConfig) -> dict:
         raise ValueError(f"num_envs={num_envs!r} must be a positive integer, e.g. num_envs=64")
     params["seed"] = cfg.seed
     if cfg.max_iterations != "":
-        config["max_epochs"] = max_iterations(cfg.max_iterations)
+        validation.check_top_level(cfg)
+        config["max_epochs"] = cfg.max_iterations
+    # experiment=grp/s1 is the folder <train_dir>/grp/s1 of a run named s1 (rl_games names its
+    # checkpoint files after the run, so the name itself holds no '/').
+    group, name = os.path.split(cfg.experiment or default_experiment(cfg))
     config.update(
-        name=cfg.experiment,
-        full_experiment_name=cfg.experiment,
-        train_dir=cfg.train_dir,
+        name=name,
+        full_experiment_name=name,
+        train_dir=os.path.join(cfg.train_dir, group) if group else cfg.train_dir,
         device=cfg.rl_device,
         device_name=cfg.rl_device,
         multi_gpu=cfg.multi_gpu,
@@ -151,18 +156,28 @@ MODEL_SECTIONS = ("algo", "model", "network")
 MODEL_CONFIG_KEYS = ("sapg", "cpo", "normalize_input", "normalize_value", "central_value_config")
 
 
-def with_trained_model(params: dict, checkpoint: str) -> dict:
+def with_trained_model(params: dict, checkpoint: str, playing_task: str) -> dict:
     """Play mode: the algorithm and network of the run that wrote ``checkpoint``.
 
     A checkpoint in ``<train_dir>/<experiment>/nn/`` has the resolved config of its run beside
     it; its model sections replace the composed ones, so ``test=True checkpoint=...`` plays a
     PPO, SAPG or CPO checkpoint whatever the default train config is. Player settings, envs
-    and devices stay as composed.
+    and devices stay as composed. A checkpoint of another task than ``playing_task`` is refused
+    with the task to play it on.
     """
     saved = Path(checkpoint).resolve().parent.parent / "config.yaml"
     if not saved.is_file():
         return params
-    trained = OmegaConf.to_container(OmegaConf.load(saved))["train"]["params"]
+    try:
+        run = OmegaConf.to_container(OmegaConf.load(saved))
+        trained, task = run["train"]["params"], run["task"]["name"]
+    except Exception as error:
+        raise ValueError(f"{saved}, the config of the run that wrote checkpoint={checkpoint}, "
+                         f"cannot be read ({type(error).__name__}: {error}): move the checkpoint "
+                         "out of that run folder to play it with the composed config") from None
+    if task != playing_task:
+        raise ValueError(f"checkpoint={checkpoint} was trained on task={task} (its run's "
+                         f"{saved}), not task={playing_task}: play it with task={task}")
     params = {**params, **{key: trained[key] for key in MODEL_SECTIONS},
               "config": dict(params["config"])}
     for key in MODEL_CONFIG_KEYS:
@@ -177,12 +192,20 @@ def run_dir(cfg: DictConfig) -> Path:
     return Path(cfg.train_dir) / cfg.experiment
 
 
-def save_config(cfg: DictConfig) -> Path:
-    """Writes the resolved config to ``<train_dir>/<experiment>/config.yaml``."""
-    path = run_dir(cfg) / "config.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    return path
+def claim_run_folder(cfg: DictConfig) -> RunFolder:
+    """Rank 0 claims ``<train_dir>/<experiment>`` (rlgames_cpo.run_folder); under torchrun the
+    others take the name it got."""
+    folder, given = None, bool(cfg.experiment)
+    cfg.experiment = cfg.experiment or default_experiment(cfg)
+    if is_main_process(cfg):
+        folder = RunFolder(cfg.train_dir, cfg.experiment, cfg.checkpoint, cfg.overwrite,
+                           unique=not given).claim()
+        cfg.experiment = folder.experiment
+    if cfg.multi_gpu:
+        from rlgames_cpo.adapters import distributed
+
+        cfg.experiment = distributed.broadcast_object(cfg.experiment, cfg.rl_device)
+    return folder
 
 
 def build_agent(cfg: DictConfig):
@@ -193,6 +216,7 @@ def build_agent(cfg: DictConfig):
     import rlgames_cpo
 
     prepare(cfg)
+    cfg.experiment = cfg.experiment or default_experiment(cfg)
     runner = Runner()
     rlgames_cpo.register(runner)
     runner.load({"params": rl_games_params(cfg)})
@@ -202,8 +226,29 @@ def build_agent(cfg: DictConfig):
     return agent
 
 
+def check_run(cfg: DictConfig) -> dict:
+    """Every check that can run before anything is built or written; the rl_games ``params``."""
+    validation.check_top_level(cfg)
+    if cfg.test and not cfg.checkpoint:
+        raise ValueError("test=True plays a trained policy: give it with checkpoint=PATH "
+                         "(e.g. runs/<experiment>/nn/<experiment>.pth)")
+    if cfg.checkpoint:
+        checkpoints.check_file(cfg.checkpoint)
+    isaacgymenvs.check(cfg)
+    params = rl_games_params(cfg)
+    validation.check_config(cfg, params)
+    if cfg.test:
+        return with_trained_model(params, cfg.checkpoint, cfg.task.name)
+    batching.check_minibatches(params)
+    return params
+
+
 def launch(cfg: DictConfig) -> None:
-    """Trains (or, with ``test=True``, plays) the configured task with rl_games."""
+    """Trains (or, with ``test=True``, plays) the configured task with rl_games.
+
+    Nothing is written before every check has passed; the run's folder is claimed then, and its
+    ``config.yaml`` written when training starts (rlgames_cpo.run_folder).
+    """
     from rl_games.torch_runner import Runner
 
     import rlgames_cpo
@@ -212,37 +257,34 @@ def launch(cfg: DictConfig) -> None:
     from rlgames_cpo.wandb_logging import finish_wandb, init_wandb
 
     prepare(cfg)
-    if cfg.test and not cfg.checkpoint:
-        raise ValueError("test=True plays a trained policy: give it with checkpoint=PATH "
-                         "(e.g. runs/<experiment>/nn/<experiment>.pth)")
-    if cfg.checkpoint and not Path(cfg.checkpoint).is_file():
-        raise FileNotFoundError(f"checkpoint={cfg.checkpoint} does not exist")
-    isaacgymenvs.check(cfg)
-    params = rl_games_params(cfg)
-    if cfg.test:
-        params = with_trained_model(params, cfg.checkpoint)
-    else:
-        batching.check_minibatches(params)  # before any env is built or file written
-
-    runner = Runner(algo_observer=ProgressObserver())
+    params = check_run(cfg)
+    observer = ProgressObserver()
+    runner = Runner(algo_observer=observer)
     set_seed(cfg.seed, cfg.torch_deterministic)  # after Runner(), which turns cudnn.benchmark on
     rlgames_cpo.register(runner)
     check_algorithm(runner, params, play=cfg.test)
+    folder = None if cfg.test else claim_run_folder(cfg)
+    if folder is not None:
+        params = rl_games_params(cfg)  # with the claimed name
+        observer.on_start = lambda: folder.started(OmegaConf.to_yaml(cfg, resolve=True))
 
     wandb_run = None
-    if not cfg.test and is_main_process(cfg):
-        save_config(cfg)
-        if cfg.wandb_activate:
-            wandb_run = init_wandb(cfg, run_dir(cfg))
-
-    runner.load({"params": params})
     try:
+        if folder is not None and cfg.wandb_activate:
+            wandb_run = init_wandb(cfg, folder.path)
+        runner.load({"params": params})
         runner.run({"train": not cfg.test, "play": cfg.test,
                     "checkpoint": cfg.checkpoint or None, "sigma": cfg.sigma or None})
     except TrainingInterrupted as stop:
         print(f"[rlgames_cpo] {stop}", flush=True)
+    except BaseException:
+        if folder is not None:
+            folder.abandon()  # a run that never started leaves its folder as it found it
+        raise
     finally:
         finish_wandb(wandb_run)
+        if folder is not None:
+            folder.release()
         if cfg.multi_gpu:
             import torch.distributed as dist
 

@@ -49,7 +49,18 @@ class ProgressObserver(DefaultAlgoObserver):
 
     The return is rl_games' ``game_rewards`` mean: the deployed (leader) policy's envs for SAPG
     and CPO, all envs for PPO. fps and ETA count wall time since the first epoch began.
+
+    ``on_start``, when set, is called once when training is known to start (our agents call
+    ``before_training``: built, checkpoint restored, first iteration next).
     """
+
+    def __init__(self):
+        super().__init__()
+        self.on_start = None
+
+    def before_training(self, algo):
+        if self.on_start is not None:
+            self.on_start()
 
     def after_init(self, algo):
         super().after_init(algo)

@@ -97,8 +97,11 @@ def test_top_level_overrides_reach_rl_games():
 
 
 def test_experiment_defaults_to_task_and_time():
-    cfg = prepare(compose_config())
-    assert cfg.experiment.startswith("EnvpoolAnt_")
+    config = rl_games_params(prepare(compose_config()))["config"]
+    assert config["name"].startswith("EnvpoolAnt_") and config["train_dir"] == "runs"
+    nested = rl_games_params(prepare(compose_config("experiment=grp/s1")))["config"]
+    assert (nested["name"], nested["full_experiment_name"], nested["train_dir"]) == \
+        ("s1", "s1", "runs/grp")  # rl_games names checkpoint files after the run
 
 
 def test_unknown_key_is_rejected():
@@ -162,18 +165,23 @@ def test_isaacgymenvs_cpo_configs_hold_the_paper_values(train):
 
 
 def test_play_mode_takes_the_model_of_the_checkpoints_run(tmp_path):
-    from rlgames_cpo.launch import save_config, with_trained_model
+    from rlgames_cpo.launch import with_trained_model
 
     trained = prepare(compose_config("train=EnvpoolAntSAPG", "experiment=r",
                                      f"train_dir={tmp_path}"))
-    save_config(trained)
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "config.yaml").write_text(OmegaConf.to_yaml(trained, resolve=True))
     checkpoint = tmp_path / "r" / "nn" / "r.pth"
     playing = rl_games_params(prepare(compose_config("experiment=p", "num_envs=4")))  # CPO default
-    params = with_trained_model(playing, str(checkpoint))
+    params = with_trained_model(playing, str(checkpoint), "EnvpoolAnt")
     assert params["algo"]["name"] == "sapg" and "cpo" not in params["config"]
     assert params["config"]["sapg"]["num_blocks"] == 4 and params["config"]["num_actors"] == 4
     assert playing["algo"]["name"] == "cpo"                      # the composed dict is untouched
-    assert with_trained_model(playing, str(tmp_path / "elsewhere.pth")) is playing
+    assert with_trained_model(playing, str(tmp_path / "elsewhere.pth"), "EnvpoolAnt") is playing
+    with pytest.raises(ValueError, match=r"r.pth was trained on task=EnvpoolAnt \(its run's .*"
+                                         r"config.yaml\), not task=EnvpoolHumanoid: play it with "
+                                         r"task=EnvpoolAnt"):
+        with_trained_model(playing, str(checkpoint), "EnvpoolHumanoid")
 
 
 def test_task_alone_trains_cpo_on_embedded_tasks_and_isaacgymenvs_ppo_on_theirs():
@@ -188,10 +196,9 @@ def test_task_alone_trains_cpo_on_embedded_tasks_and_isaacgymenvs_ppo_on_theirs(
 
 @pytest.mark.parametrize("value", [0, -1, "x", 2.5])
 def test_max_iterations_must_be_a_positive_whole_number(value):
-    cfg = prepare(compose_config(f"max_iterations={value}", "experiment=x"))
-    with pytest.raises(ValueError, match=rf"max_iterations={value!r} must be a positive whole "
-                                         r"number of epochs, e.g. max_iterations=100"):
-        rl_games_params(cfg)
+    with pytest.raises(ValueError, match=rf"max_iterations={value!r} must be a positive integer, "
+                                         r"or '' for the default: e.g. max_iterations=100"):
+        prepare(compose_config(f"max_iterations={value}", "experiment=x"))
 
 
 def test_every_top_level_key_of_isaacgymenvs_exists():

@@ -94,6 +94,10 @@ class PpoAgent(A2CAgent):
     # ---- training loop -------------------------------------------------------------------
 
     def train(self):
+        # Built and restored: the run is known to start (launch writes its config.yaml then).
+        before_training = getattr(self.algo_observer, "before_training", None)
+        if before_training is not None and self.ranks.is_main:
+            before_training(self)
         with StopSignals() as self._stop:
             if self.multi_gpu:
                 for module in self._replicated_modules():
@@ -169,7 +173,16 @@ class PpoAgent(A2CAgent):
             raise NonFiniteError(self.epoch_num, f"non-finite {bad[0]} in the model",
                                  self.last_checkpoint)
         print(f"=> saving checkpoint '{fn}.pth'")
-        torch_ext.safe_filesystem_op(checkpoints.save_atomically, state, fn + ".pth")
+        # Not rl_games' safe_filesystem_op: it retries for 31 s, then names neither the file nor
+        # the error.
+        try:
+            checkpoints.save_atomically(state, fn + ".pth")
+        except OSError as error:
+            last = (f"resume with checkpoint={self.last_checkpoint}" if self.last_checkpoint
+                    else "no checkpoint was written before")
+            raise OSError(error.errno, f"iteration {self.epoch_num}: {error.strerror}; free "
+                          f"disk space or make {os.path.dirname(fn) or '.'} writable, then "
+                          f"{last}") from error
         self.last_checkpoint = fn + ".pth"
 
     def restore(self, fn, set_epoch=True):
