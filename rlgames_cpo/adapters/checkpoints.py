@@ -7,6 +7,7 @@ meters and what the rollout carries from one epoch to the next; they go under ``
 
 import os
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -50,10 +51,10 @@ def set_meter_state(meter, state: list) -> None:
 
 
 def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict):
-    """Why ``checkpoint`` cannot continue this run (another algorithm or network shape), as a
-    message that says what to do instead; ``None`` when it can."""
+    """Why ``checkpoint`` cannot continue this run (another algorithm, unless ``algo`` is None,
+    or another network shape), as a message that says what to do instead; ``None`` when it can."""
     saved_algo = checkpoint.get(KEY, {}).get("algo")
-    if saved_algo is not None and saved_algo != algo:
+    if algo is not None and saved_algo is not None and saved_algo != algo:
         return (f"checkpoint={path} was written by algo.name={saved_algo}, but this run is "
                 f"algo.name={algo}: resume it with train.params.algo.name={saved_algo}, play it with "
                 "test=True (play mode uses the checkpoint's own algorithm), or train from scratch")
@@ -72,14 +73,66 @@ def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict):
             "action sizes must match the run that wrote it")
 
 
+PARTIAL = ".partial"
+
+
 def save_atomically(state: dict, path: str) -> None:
     """``torch.save`` to a temporary file renamed over ``path``: an interrupted or failed write
     never leaves a truncated file where a good checkpoint was (the best one is overwritten as
-    the reward improves)."""
-    partial = f"{path}.partial"
+    the reward improves). A failure says at once which path and which OS error."""
+    partial = path + PARTIAL
     try:
         torch.save(state, partial)
         os.replace(partial, path)
+    except OSError as error:
+        raise OSError(error.errno, f"could not write the checkpoint {path}: "
+                      f"{error.strerror or error}") from error
     finally:
         if os.path.exists(partial):  # the write failed (disk full, ...): leave no debris
             os.remove(partial)
+
+
+def _looks_like_checkpoint(path: Path) -> bool:
+    """What ``torch.save`` writes starts with a zip header (or, before torch 1.6, a pickle)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    return head == b"PK\x03\x04" or head[:1] == b"\x80"
+
+
+def _others(path: Path) -> str:
+    """``e.g. checkpoint=<the newest other checkpoint beside path>``, or ''."""
+    folder = path if path.is_dir() else path.parent
+    folder = folder / "nn" if (folder / "nn").is_dir() else folder
+    found = sorted((p for p in folder.glob("*.pth") if p != path and _looks_like_checkpoint(p)),
+                   key=lambda p: p.stat().st_mtime)
+    return f", e.g. checkpoint={found[-1]}" if found else ""
+
+
+def check_file(checkpoint: str) -> None:
+    """Stops, naming the file and what to do, when ``checkpoint`` is not a checkpoint file: a
+    folder, missing, an unfinished ``.partial`` write, empty, or not something torch wrote."""
+    path = Path(checkpoint)
+    if path.name.endswith(PARTIAL) or (not path.exists() and Path(checkpoint + PARTIAL).exists()):
+        raise ValueError(f"checkpoint={checkpoint}: {path.name} is an unfinished write (the "
+                         f"process stopped while saving); give a finished one{_others(path)}, "
+                         f"and delete {path if path.name.endswith(PARTIAL) else checkpoint + PARTIAL}")
+    if path.is_dir():
+        raise ValueError(f"checkpoint={checkpoint} is a folder, not a checkpoint file: give one "
+                         f"of the .pth files of a run's nn/ folder{_others(path)}")
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint={checkpoint} does not exist"
+                                + (f"; the newest in its folder{_others(path)}"
+                                   if path.parent.is_dir() and _others(path) else ""))
+    if path.stat().st_size == 0:
+        raise ValueError(f"checkpoint={checkpoint} is empty (0 bytes, a write that was cut "
+                         f"short): give another checkpoint{_others(path)}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:
+        raise ValueError(f"checkpoint={checkpoint} is not a PyTorch checkpoint ({type(error).__name__}"
+                         f": {str(error).splitlines()[0][:120]}): give a .pth written by training"
+                         f"{_others(path)}") from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise ValueError(f"checkpoint={checkpoint} holds no rl_games model (a "
+                         f"{type(state).__name__}, not the dict rl_games saves): give a .pth "
+                         f"written by training{_others(path)}")

@@ -1,15 +1,30 @@
-"""``algo.name: sapg`` (and ``cpo``) in play mode: rl_games' continuous player on the
-block-conditioned network, every env acting as one block (the leader by default)."""
+"""Players: ``a2c_continuous`` (rl_games' continuous player with a clear message for another
+network's checkpoint) and ``sapg``/``cpo`` (the same on the block-conditioned network, every env
+acting as one block, the leader by default)."""
 
 import torch
+from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.players import PpoPlayerContinuous
 
+from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.adapters.sapg_agent import with_block_env
 from rlgames_cpo.config import SapgConfig
 from rlgames_cpo.core.blocks import LEADER
 
 
-class SapgPlayer(PpoPlayerContinuous):
+class PpoPlayer(PpoPlayerContinuous):
+    """rl_games' continuous player whose ``restore`` says what differs when a checkpoint holds
+    another network (another task's, usually) instead of failing inside ``load_state_dict``."""
+
+    def restore(self, fn):
+        problem = checkpoints.incompatibility(torch_ext.load_checkpoint(fn), fn, None,
+                                              self.model.state_dict())
+        if problem:
+            raise ValueError(f"{problem}; play it with the task it was trained on")
+        super().restore(fn)
+
+
+class SapgPlayer(PpoPlayer):
     """Evaluates block ``player.block`` (default 0, the leader) on all ``num_envs`` envs; any
     ``num_envs`` works, it need not be a multiple of ``num_blocks``."""
 
