@@ -4,6 +4,7 @@ IsaacGymEnvs conventions: Hydra configs under cfg/, the same top-level keys, and
 own task and train configs when that package is installed.
 """
 
+import os
 import sys
 
 import hydra
@@ -13,7 +14,8 @@ from rlgames_cpo.hosts import isaacgymenvs
 from rlgames_cpo.hydra_setup import (CFG_DIR, default_train, missing_task_error,
                                      register_resolvers, task_from_argv)
 
-register_resolvers()
+# Errors whose message names the problem and the fix (ours, and rl_games' config checks).
+CLEAR_ERRORS = (ValueError, OSError, FloatingPointError)
 
 
 @hydra.main(version_base="1.3", config_path="cfg", config_name="config")
@@ -26,10 +28,21 @@ def main(cfg: DictConfig) -> None:
                      f"{isaacgymenvs.INSTALL_HINT}")
     from rlgames_cpo.launch import launch
 
-    launch(cfg)
+    try:
+        launch(cfg)
+    except Exception as error:  # one clear line, not Hydra's traceback
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        kind = "" if isinstance(error, CLEAR_ERRORS) else f" ({type(error).__name__}; " \
+            "HYDRA_FULL_ERROR=1 shows the traceback)"
+        sys.exit(f"error: {error}{kind}")
 
 
 if __name__ == "__main__":
+    try:
+        register_resolvers()
+    except RuntimeError as error:  # an IsaacGymEnvs that does not import
+        sys.exit(f"error: {error}")
     error = missing_task_error(task_from_argv(sys.argv[1:]))
     if error:
         sys.exit(error)
