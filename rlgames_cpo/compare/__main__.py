@@ -4,19 +4,23 @@
     python -m rlgames_cpo.compare --task EnvpoolAnt --algos ppo sapg cpo --seeds 0 1 2 \\
         --max-iterations 100 --out report/ [hydra overrides ...]                   # launch
 
---runs reports on existing runs (no training). --task launches: it runs train.py once per (algorithm, seed) with train=<task><ALGO> (EnvpoolAntPPO,
-EnvpoolAntSAPG, EnvpoolAntCPO), experiment=<task>_<algo>_s<seed> and wandb_group=<task>_compare,
-skips runs that already finished (so an interrupted grid resumes), then writes the report.
+--runs reports on existing runs (no training). --task launches: it runs train.py once per
+(algorithm, seed) with train=<task><ALGO> (EnvpoolAntPPO, EnvpoolAntSAPG, EnvpoolAntCPO),
+experiment=<task>_<algo>_s<seed> and wandb_group=<task>_compare, skips runs that already finished
+and resumes unfinished ones from their newest checkpoint (so an interrupted grid resumes), then
+writes the report. Ctrl-C lets the current run write its interrupted checkpoint first.
 """
 
 import argparse
 import glob
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from rlgames_cpo.compare.report import write_report
-from rlgames_cpo.compare.runs import load_run
+from rlgames_cpo.compare.runs import RunError, load_run
+from rlgames_cpo.run_folder import newest_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 TRAIN_SUFFIX = {"ppo": "PPO", "sapg": "SAPG", "cpo": "CPO"}
@@ -26,10 +30,45 @@ def expand(patterns) -> list:
     paths = []
     for pattern in patterns:
         matches = sorted(glob.glob(pattern)) or [pattern]
-        paths += [Path(m) for m in matches if (Path(m) / "config.yaml").is_file()]
+        paths += [Path(m) for m in matches if Path(m).is_dir()]
     if not paths:
-        raise SystemExit(f"no run directories (with config.yaml) in {patterns}")
+        raise SystemExit(f"no run directories in {patterns}")
     return paths
+
+
+def load_runs(paths) -> list:
+    """The runs that can be read; every other folder is named with the reason it is skipped."""
+    runs = []
+    for path in paths:
+        try:
+            runs.append(load_run(path))
+        except RunError as error:
+            print(f"[compare] skipped {error}")
+    if not runs:
+        raise SystemExit("no readable runs to report on")
+    return runs
+
+
+def train(command: list, experiment: str) -> None:
+    """Runs one train.py; on Ctrl-C (which reaches both processes) it waits while the run writes
+    its interrupted checkpoint, then stops the grid and says how to resume it."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        print(f"[compare] stopping: {experiment} finishes its iteration and writes its "
+              "checkpoint (Ctrl-C again stops it at once)", flush=True)
+        previous = signal.signal(signal.SIGINT, lambda *_: process.send_signal(signal.SIGINT))
+        try:
+            process.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        raise SystemExit(f"[compare] interrupted during {experiment}: run the same command again "
+                         "to resume the grid (finished runs are skipped, unfinished ones resume "
+                         "from their newest checkpoint)") from None
+    if code != 0:
+        raise SystemExit(f"[compare] {experiment}: train.py failed (exit status {code}); its "
+                         f"command: {' '.join(command)}")
 
 
 def launch(args, overrides) -> list:
@@ -40,16 +79,24 @@ def launch(args, overrides) -> list:
             experiment = f"{args.task}_{algo}_s{seed}"
             path = Path(args.train_dir) / experiment
             paths.append(path)
-            if (path / "config.yaml").is_file() and load_run(path).complete:
-                print(f"[compare] {experiment}: finished, skipped")
-                continue
             command = [sys.executable, str(REPO / "train.py"), f"task={args.task}",
                        f"train={args.task}{TRAIN_SUFFIX[algo]}", f"seed={seed}",
                        f"max_iterations={args.max_iterations}", f"experiment={experiment}",
                        f"train_dir={args.train_dir}", f"wandb_group={args.task}_compare",
                        f"wandb_tags=[{algo},{args.task},seed{seed}]", *overrides]
-            print(f"[compare] {experiment}: training", flush=True)
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            state = "training"
+            if path.is_dir() and any(path.iterdir()):
+                try:
+                    if load_run(path).complete:
+                        print(f"[compare] {experiment}: finished, skipped")
+                        continue
+                except RunError:
+                    pass  # unfinished: resumed below
+                checkpoint = newest_checkpoint(path)
+                command.append(f"checkpoint={checkpoint}" if checkpoint else "overwrite=True")
+                state = f"resuming from {checkpoint}" if checkpoint else "restarting (no checkpoint)"
+            print(f"[compare] {experiment}: {state}", flush=True)
+            train(command, experiment)
     return paths
 
 
@@ -73,9 +120,14 @@ def main(argv=None):
         parser.error("--task needs --max-iterations")
     if args.runs and overrides:
         parser.error(f"unrecognized arguments: {' '.join(overrides)}")
+    for name in ("max_iterations", "budget", "diagnostics_step"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            parser.error(f"--{name.replace('_', '-')} {value:g} must be > 0")
+    if len(set(args.seeds)) != len(args.seeds) or len(set(args.algos)) != len(args.algos):
+        parser.error("--seeds and --algos must not repeat a value")
     paths = expand(args.runs) if args.runs else launch(args, overrides)
-    summary = write_report([load_run(p) for p in paths], args.out, args.budget,
-                           args.diagnostics_step)
+    summary = write_report(load_runs(paths), args.out, args.budget, args.diagnostics_step)
     print((args.out / "final_performance.md").read_text())
     print((args.out / "diagnostics.md").read_text())
     incomplete = [r["path"] for r in summary["runs"] if not r["complete"]]

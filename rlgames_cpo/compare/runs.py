@@ -57,18 +57,31 @@ def read_scalars(summaries_dir: Path) -> dict:
             for tag, points in merged.items()}
 
 
+class RunError(ValueError):
+    """A folder that cannot be reported on, and why (the message starts with its path)."""
+
+
 def load_run(path) -> Run:
+    """The run in ``path``; :class:`RunError` names what is wrong with a folder that is not one."""
     path = Path(path)
     config_file = path / "config.yaml"
     if not config_file.is_file():
-        raise FileNotFoundError(f"{path} is not a run directory: no config.yaml")
-    config = yaml.safe_load(config_file.read_text())
-    params = config["train"]["params"]
-    algo = params["algo"]["name"]
+        raise RunError(f"{path}: no config.yaml (not a run folder, or a run that never started)")
+    try:
+        config = yaml.safe_load(config_file.read_text())
+        params = config["train"]["params"]
+        algo, task = params["algo"]["name"], config["task"]["name"]
+        seed, max_epochs = int(config["seed"]), int(params["config"].get("max_epochs", -1))
+    except Exception as error:
+        raise RunError(f"{path}: config.yaml is not a run's config ({type(error).__name__}: "
+                       f"{error})") from None
+    scalars = read_scalars(path / "summaries")
+    if EPOCHS not in scalars:
+        raise RunError(f"{path}: no logged iteration ({EPOCHS} not in {path / 'summaries'}): the "
+                       "run stopped before its first iteration ended")
     kl_file = path / "diagnostics" / "kl_matrix.jsonl"
-    return Run(path=path, algo=ALGO_LABELS.get(algo, algo), task=config["task"]["name"],
-               seed=int(config["seed"]), max_epochs=int(params["config"].get("max_epochs", -1)),
-               scalars=read_scalars(path / "summaries"),
+    return Run(path=path, algo=ALGO_LABELS.get(algo, algo), task=task, seed=seed,
+               max_epochs=max_epochs, scalars=scalars,
                kl_matrices=[json.loads(line) for line in kl_file.read_text().splitlines()]
                if kl_file.is_file() else [])
 

@@ -96,3 +96,42 @@ def test_launch_a_tiny_grid_resumes_and_reports(tmp_path, repo):
     after = (tmp_path / "runs" / "EnvpoolPendulum_cpo_s0" / "config.yaml").stat().st_mtime
     assert before == after
     assert load_run(tmp_path / "runs" / "EnvpoolPendulum_ppo_s0").seed == 0
+
+
+def test_folders_that_are_not_runs_are_named_and_skipped(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    fake_run(runs, "good", "cpo", 0, [1.0, 2.0], 100, 2)
+    broken = fake_run(runs, "broken", "cpo", 1, [1.0], 100, 2)
+    (broken / "config.yaml").write_text("train: [unclosed")
+    silent = runs / "silent"                              # started, never logged an iteration
+    (silent / "summaries").mkdir(parents=True)
+    (silent / "config.yaml").write_text((runs / "good" / "config.yaml").read_text())
+    (runs / "stray").mkdir()
+    main(["--runs", str(runs / "*"), "--out", str(tmp_path / "report")])
+    out = capsys.readouterr().out
+    assert f"[compare] skipped {broken}: config.yaml is not a run's config (ParserError" in out
+    assert f"[compare] skipped {silent}: no logged iteration (info/epochs not in" in out
+    assert f"[compare] skipped {runs / 'stray'}: no config.yaml" in out
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert [r["path"] for r in summary["runs"]] == [str(runs / "good")]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--budget", "-5"], "--budget -5 must be > 0"),
+    (["--diagnostics-step", "0"], "--diagnostics-step 0 must be > 0"),
+    (["--seeds", "0", "0"], "--seeds and --algos must not repeat a value"),
+])
+def test_bad_arguments_are_refused(tmp_path, capsys, argv, message):
+    fake_run(tmp_path, "good", "cpo", 0, [1.0, 2.0], 100, 2)
+    with pytest.raises(SystemExit):
+        main(["--runs", str(tmp_path / "*"), *argv])
+    assert message in capsys.readouterr().err
+
+
+def test_task_mode_refuses_a_non_positive_iteration_count(capsys):
+    with pytest.raises(SystemExit):
+        main(["--task", "EnvpoolAnt", "--max-iterations", "0"])
+    assert "--task needs --max-iterations" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--task", "EnvpoolAnt", "--max-iterations", "-3"])
+    assert "--max-iterations -3 must be > 0" in capsys.readouterr().err
