@@ -7,11 +7,15 @@ Rows per iteration (ALGORITHM.md, SAPG loss 6), with ``N`` envs, horizon ``H``, 
 - on-policy rows, every algorithm: ``N * H`` (rl_games' ``batch_size``);
 - sapg and cpo add the leader's off-policy rows: ``k * B * H``;
 - cpo with ``beta > 0`` adds the AWAC rows: ``(M - 1) * B * H``.
+
+Every minibatch has ``minibatch_size`` rows; a mini-epoch has ``rows // minibatch_size`` of them
+(rlgames_cpo.core.minibatches: the public codes' rule, the remainder sits out at random).
 """
 
 from dataclasses import dataclass
 
 from rlgames_cpo.config import CpoConfig, SapgConfig
+from rlgames_cpo.core.minibatches import minibatch_count
 
 MINIBATCH_KEY = "train.params.config.minibatch_size"
 ENSEMBLES = ("sapg", "cpo")
@@ -53,6 +57,12 @@ def minibatch_size(config: dict) -> int:
     return config["num_actors"] * config.get("minibatch_size_per_env", 0)
 
 
+def optimizer_steps(params: dict) -> int:
+    """Optimizer steps per iteration: ``mini_epochs * rows // minibatch_size``."""
+    config = params["config"]
+    return config["mini_epochs"] * minibatch_count(iteration_rows(params).total, minibatch_size(config))
+
+
 def valid_minibatch_sizes(batch: int, unit: int, near: int, count: int = 3) -> list:
     """Up to ``count`` divisors of ``batch`` that are multiples of ``unit``, nearest to ``near``
     (by ratio), largest first."""
@@ -92,5 +102,6 @@ def check_minibatches(params: dict) -> None:
                     f" x block size x horizon)"
                     + (f" and {rows.awac} AWAC rows ((num_blocks - 1) x block size x horizon)"
                        if rows.awac else "")
-                    + f", shared out over the {batch} // minibatch_size minibatches")
+                    + f", in minibatches of minibatch_size rows ({rows.total} // minibatch_size "
+                    "per mini-epoch, the remainder sits out)")
     raise ValueError(message)

@@ -112,44 +112,43 @@ class CpoAgent(SapgAgent):
         return {summaries.DISCRIMINATOR_LOSS: sum(r[0] for r in results) / len(results),
                 summaries.DISCRIMINATOR_ACCURACY: sum(r[1] for r in results) / len(results)}
 
-    def _append_rows(self, data: dict, batch_dict: dict) -> None:
+    def _extra_rows(self, rollout: dict) -> dict:
         """The leader's transitions once under every follower's index, with that follower's
-        one-step TD advantage (ALGORITHM.md, CPO forward KL)."""
+        one-step TD advantage (ALGORITHM.md, CPO forward KL), under the dataset's keys."""
         if not self.couples:
-            return
+            return {}
         followers = torch.arange(1, self.sapg.num_blocks, device=self.ppo_device)
         envs = self.leader_envs.repeat(len(followers))
         labels = followers.repeat_interleave(len(self.leader_envs))
         values = self._values_under(envs, labels)
         advantages = rows.time_major_to_rows(self._one_step_td(envs, values) - values[:-1])
-        awac = self._relabelled(batch_dict, envs, labels)
+        awac = self._relabelled(rollout, envs, labels)
         n = len(advantages)
-        appended = {"old_values": torch.zeros_like(data["old_values"][:n]),
-                    "returns": torch.zeros_like(data["returns"][:n]),
-                    "old_logp_actions": awac["neglogpacs"], "advantages": advantages.sum(-1),
-                    "actions": awac["actions"], "obs": awac["obses"], "dones": awac["dones"],
-                    "mu": awac["mus"], "sigma": awac["sigmas"],
-                    "row_type": torch.full((n,), rows.AWAC, device=self.ppo_device)}
-        for key, value in appended.items():
-            data[key] = torch.cat([data[key], value])
+        extra = {"old_values": torch.zeros_like(advantages), "returns": torch.zeros_like(advantages),
+                 "old_logp_actions": awac["neglogpacs"], "advantages": advantages.sum(-1),
+                 "actions": awac["actions"], "obs": awac["obses"], "dones": awac["dones"],
+                 "mu": awac["mus"], "sigma": awac["sigmas"],
+                 "row_type": torch.full((n,), rows.AWAC, device=self.ppo_device)}
         if self.is_rnn:
-            data["rnn_states"] = [torch.cat([a, b], dim=1)
-                                  for a, b in zip(data["rnn_states"], awac["rnn_states"])]
+            extra["rnn_states"] = awac["rnn_states"]
+        return extra
 
-    def _shape_advantages(self, data: dict, batch_dict: dict) -> None:
-        """Reverse KL (Eq. 25) on the followers' on-policy rows, after normalisation."""
+    def _policy_advantages(self, advantage: torch.Tensor, neglogp: torch.Tensor) -> torch.Tensor:
+        """Reverse KL, Eq. 25 as written: on the followers' on-policy rows the actor maximises
+        ``r(theta) * (A - lambda_r * (log pi_F,theta(a|s) - log pi_L(a|s)))`` with the current
+        follower log-prob, so the gradient flows through it too. ``log pi_L`` is evaluated on the
+        minibatch under the leader's index with the current weights, without gradient, every
+        minibatch (as the public code does)."""
         if self.cpo.lambda_r == 0:
-            return
-        n = self.horizon_length * self.num_actors  # the rollout's rows come first
-        rollout = {key: batch_dict[key][:n] for key in ("obses", "actions", "dones", "neglogpacs")}
-        if self.is_rnn:
-            rollout["rnn_states"] = [s[:, : n // self.seq_length] for s in batch_dict["rnn_states"]]
-        leader_neglogp = self._policy_under(rollout, LEADER)["prev_neglogp"]
-        _, blocks = split_block_column(rollout["obses"])
-        followers = torch.nonzero(blocks != LEADER)[:, 0]
-        data["advantages"][followers] = coupling.reverse_kl_shaping(
-            data["advantages"][followers], -leader_neglogp[followers],
-            -rollout["neglogpacs"][followers], self.cpo.lambda_r)
+            return advantage
+        minibatch = self._minibatch
+        _, blocks = split_block_column(minibatch["obs"])
+        followers = (minibatch["row_type"] == rows.ON_POLICY) & (blocks != LEADER)
+        rows_of_minibatch = {"obses": minibatch["obs"], "actions": minibatch["actions"],
+                             "dones": minibatch.get("dones"), "rnn_states": minibatch.get("rnn_states")}
+        leader_log_prob = -self._policy_under(rows_of_minibatch, LEADER)["prev_neglogp"]
+        return coupling.reverse_kl_advantages(advantage, -neglogp, leader_log_prob, followers,
+                                              self.cpo.lambda_r)
 
     # ---- losses --------------------------------------------------------------------------
 

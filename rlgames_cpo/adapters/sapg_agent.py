@@ -66,8 +66,9 @@ class SapgAgent(PpoAgent):
     followers' samples by importance sampling.
 
     Extension points for CPO: ``_recorded_envs`` (whose per-step LSTM states the rollout keeps),
-    ``_append_rows`` (rows added before the joint advantage normalisation), ``_shape_advantages``
-    (after it) and ``_extra_loss_terms``.
+    ``_extra_rows`` (rows added to the dataset before the joint advantage normalisation),
+    ``_policy_advantages`` (the advantages a minibatch's PPO actor loss sees) and
+    ``_extra_loss_terms``.
     """
 
     def _prepare_params(self, params: dict) -> dict:
@@ -91,8 +92,10 @@ class SapgAgent(PpoAgent):
         # Same seed on every rank: all ranks must pick the same follower blocks.
         self.block_generator = torch.Generator().manual_seed(seed)
         self.diagnostics_generator = torch.Generator().manual_seed(seed + 2)
-        # Deviation from the public SAPG code: the enlarged batch is reshuffled every mini-epoch.
-        self.dataset = ShuffledMinibatches(self.num_minibatches,
+        # minibatch_size rows per minibatch, rows // minibatch_size minibatches: the public codes'
+        # rule (ALGORITHM.md, SAPG loss 6). Deviation from the public SAPG code: the enlarged
+        # batch is reshuffled every mini-epoch, so the remainder sitting out changes too.
+        self.dataset = ShuffledMinibatches(self.minibatch_size,
                                            self.seq_length if self.is_rnn else None,
                                            torch.Generator().manual_seed(seed + 1))
         self._done_blocks = torch.zeros(0, dtype=torch.long, device=self.ppo_device)
@@ -154,15 +157,19 @@ class SapgAgent(PpoAgent):
     # ---- batch ---------------------------------------------------------------------------
 
     def prepare_dataset(self, batch_dict):
-        self.epoch_stats = self._block_policy_stats(batch_dict)
+        rollout = batch_dict
+        self.epoch_stats = self._block_policy_stats(rollout)
         if self.diagnostics_config.every and self.epoch_num % self.diagnostics_config.every == 0:
-            self.epoch_stats.update(self._diagnostics(batch_dict))
-        row_type = torch.full((len(batch_dict["actions"]),), rows.ON_POLICY, device=self.ppo_device)
+            self.epoch_stats.update(self._diagnostics(rollout))
+        row_type = torch.full((len(rollout["actions"]),), rows.ON_POLICY, device=self.ppo_device)
         if self.off_policy_envs.numel():
-            batch_dict = self._with_leader_rows(batch_dict)
+            batch_dict = self._with_leader_rows(rollout)
             row_type = torch.cat([row_type, torch.full(
                 (len(batch_dict["actions"]) - len(row_type),), rows.LEADER_OFF_POLICY,
                 device=self.ppo_device)])
+        # Built before rl_games' prepare_dataset updates the value statistics: every value of
+        # the iteration (GAE, leader rows, these) is denormalised with the same ones.
+        extra = self._extra_rows(rollout)
         # The advantages of every row set are normalised together, here, not in rl_games.
         normalize, self.normalize_advantage = self.normalize_advantage, False
         try:
@@ -171,18 +178,37 @@ class SapgAgent(PpoAgent):
             self.normalize_advantage = normalize
         data = self.dataset.values_dict
         data["row_type"] = row_type
-        self._append_rows(data, batch_dict)
+        for key, value in extra.items():
+            data[key] = ([torch.cat([a, b], dim=1) for a, b in zip(data[key], value)]
+                         if key == "rnn_states" else torch.cat([data[key], value]))
         if normalize:
             data["advantages"] = (self.advantage_mean_std(data["advantages"])
                                   if self.normalize_rms_advantage
                                   else targets.normalize(data["advantages"]))
-        self._shape_advantages(data, batch_dict)
+        self._update_input_normaliser(rollout["obses"])
 
-    def _append_rows(self, data: dict, batch_dict: dict) -> None:
-        """Adds rows to the dataset before the joint advantage normalisation (CPO: AWAC)."""
+    def _extra_rows(self, rollout: dict) -> dict:
+        """Rows to append to the dataset, under its keys (CPO: the AWAC rows); ``{}``: none."""
+        return {}
 
-    def _shape_advantages(self, data: dict, batch_dict: dict) -> None:
-        """Changes normalised advantages in place (CPO: reverse KL)."""
+    def set_train(self):
+        super().set_train()  # rl_games calls it before every minibatch
+        if self.normalize_input:
+            self.model.running_mean_std.eval()  # updated once per iteration, see below
+
+    def _update_input_normaliser(self, obses: torch.Tensor) -> None:
+        """Deviation from the public CPO code: the observation statistics are updated from the
+        rollout's own ``N * H`` samples, once per iteration, and stay frozen through the update.
+        rl_games updates them on every training forward (``set_train`` before each minibatch),
+        which would count the leader's states ``M`` times as often as others (once, and once per
+        follower's AWAC rows) and the chosen followers' twice (ALGORITHM.md, SAPG loss 7)."""
+        if not self.normalize_input:
+            return
+        normaliser = self.model.running_mean_std
+        normaliser.train()
+        with torch.no_grad():
+            self.model.norm_obs(obses)
+        normaliser.eval()
 
     @torch.no_grad()
     def _values_under(self, envs: torch.Tensor, labels) -> torch.Tensor:
@@ -207,14 +233,16 @@ class SapgAgent(PpoAgent):
 
     @contextmanager
     def _eval_mode(self):
-        """The model in eval mode (normalisers frozen) and no grad, restored afterwards."""
-        was_training = self.model.training
+        """The model in eval mode (normalisers frozen) and no grad; every module's mode is
+        restored afterwards (the input normaliser stays frozen through the update)."""
+        modes = [(module, module.training) for module in self.model.modules()]
         self.model.eval()
         try:
             with torch.no_grad():
                 yield
         finally:
-            self.model.train(was_training)
+            for module, training in modes:
+                module.training = training
 
     def _eval_forward(self, input_dict: dict) -> dict:
         """The model's outputs on ``input_dict``'s rows, in eval mode, ``EVAL_ROWS`` rows (whole
@@ -288,14 +316,19 @@ class SapgAgent(PpoAgent):
         self._minibatch = input_dict
         super().calc_gradients(input_dict)
         a_loss, c_loss, entropy, _, lr, lr_mul, mu, sigma, b_loss = self.train_result
-        # Deviation from the public SAPG code: the adaptive lr sees KL of on-policy rows only.
+        # Deviation from the public SAPG code: the adaptive lr sees KL of on-policy rows only,
+        # per minibatch their KL sum over the on-policy rows a minibatch holds on average.
+        data = self.dataset.values_dict
+        on_policy_share = (data["row_type"] == rows.ON_POLICY).float().mean()
         kl = losses.step_kl(mu, sigma, input_dict["mu"], input_dict["sigma"],
-                            input_dict["row_type"] == rows.ON_POLICY)
+                            input_dict["row_type"] == rows.ON_POLICY,
+                            on_policy_share * len(input_dict["row_type"]))
         self.train_result = (a_loss, c_loss, entropy, kl, lr, lr_mul, mu, sigma, b_loss)
 
     def calc_losses(self, actor_loss_func, old_action_log_probs_batch, action_log_probs, advantage,
                     curr_e_clip, value_preds_batch, values, return_batch, mu, entropy, rnn_masks):
-        actor = actor_loss_func(old_action_log_probs_batch, action_log_probs, advantage, self.ppo,
+        actor = actor_loss_func(old_action_log_probs_batch, action_log_probs,
+                                self._policy_advantages(advantage, action_log_probs), self.ppo,
                                 curr_e_clip)
         critic = (common_losses.critic_loss(self.model, value_preds_batch, values, curr_e_clip,
                                             return_batch, self.clip_value).sum(-1)
@@ -317,6 +350,11 @@ class SapgAgent(PpoAgent):
     def _ppo_rows(self, minibatch: dict):
         """Mask of the rows the PPO, critic, entropy and bounds terms apply to; ``None``: all."""
         return None
+
+    def _policy_advantages(self, advantage: torch.Tensor, neglogp: torch.Tensor) -> torch.Tensor:
+        """The advantages the minibatch's PPO actor loss sees (CPO: with the reverse-KL term);
+        ``neglogp`` is the current policy's, with gradient."""
+        return advantage
 
     def _extra_loss_terms(self, neglogp: torch.Tensor, advantage: torch.Tensor) -> dict:
         """More ``loss_*`` terms of the minibatch (CPO: the forward-KL term)."""

@@ -29,8 +29,16 @@ def awac_loss(log_prob: torch.Tensor, advantages: torch.Tensor, lambda_f: float,
     return -(awac_weights(advantages, lambda_f, weight_max) * log_prob).mean()
 
 
-def reverse_kl_shaping(advantages: torch.Tensor, leader_log_prob: torch.Tensor,
-                       behaviour_log_prob: torch.Tensor, lambda_r: float) -> torch.Tensor:
-    """Follower advantage ``A + lambda_r * (log pi_L(a|s) - log pi_F(a|s))`` (Eq. 25), both
-    log-probs constants of the rollout (the leader's taken without gradient)."""
-    return advantages + lambda_r * (leader_log_prob - behaviour_log_prob)
+def reverse_kl_advantages(advantages: torch.Tensor, log_prob: torch.Tensor,
+                          leader_log_prob: torch.Tensor, followers: torch.Tensor,
+                          lambda_r: float) -> torch.Tensor:
+    """``A - lambda_r * (log pi_F,theta(a|s) - log pi_L(a|s))`` on the ``followers`` rows, ``A``
+    elsewhere (Eq. 25). ``log_prob`` is the current follower log-prob and keeps its gradient (the
+    equation differentiates it); ``leader_log_prob`` is a constant.
+
+    Args:
+        advantages, log_prob, leader_log_prob: per row ``(n,)``.
+        followers: bool ``(n,)``, the followers' on-policy rows.
+    """
+    shaped = advantages - lambda_r * (log_prob - leader_log_prob.detach())
+    return torch.where(followers, shaped, advantages)

@@ -1,7 +1,13 @@
-"""Shuffled minibatches over a batch of any size (ALGORITHM.md, SAPG loss 6).
+"""Shuffled minibatches of a fixed size over a batch of any size (ALGORITHM.md, SAPG loss 6).
 
 Stands in for rl_games' ``PPODataset``, which has a fixed length and never shuffles continuous
-batches; SAPG's batch grows by the leader's off-policy rows, so it needs both.
+batches; SAPG's batch grows by the leader's off-policy rows and CPO's by the AWAC rows.
+
+The rule is the public codes': every minibatch has ``minibatch_size`` rows, and an iteration has
+``rows // minibatch_size`` of them, so added rows add minibatches (optimizer steps) at the
+paper's minibatch size. The remainder, fewer than ``minibatch_size`` rows, sits out the pass: a
+different random subset every pass, so every row is used equally often on average. (The public
+codes never shuffle, so their remainder is always the same last rows.)
 """
 
 from typing import Optional
@@ -11,9 +17,14 @@ import torch
 SEQUENCE_STATE_KEYS = ("rnn_states",)
 
 
+def minibatch_count(rows: int, minibatch_size: int) -> int:
+    """Minibatches (optimizer steps) per pass over ``rows`` rows: ``rows // minibatch_size``."""
+    return rows // minibatch_size
+
+
 class ShuffledMinibatches:
-    """Splits rows (or, for an RNN, whole sequences of ``seq_length`` rows) into
-    ``num_minibatches`` nearly equal random parts, reshuffled at the start of every pass.
+    """Splits rows (or, for an RNN, whole sequences of ``seq_length`` rows) into minibatches of
+    ``minibatch_size`` rows, reshuffled at the start of every pass; the remainder sits out.
 
     Rows are env-major (``row = env * H + t``), so sequence ``s`` is rows
     ``s * seq_length .. (s + 1) * seq_length - 1``, and ``rnn_states`` hold one state per
@@ -21,14 +32,17 @@ class ShuffledMinibatches:
     ``update_values_dict``, ``len``, indexing, ``update_mu_sigma``.
 
     Args:
-        num_minibatches: minibatches per pass (rl_games' ``batch_size // minibatch_size``).
+        minibatch_size: rows per minibatch (a multiple of ``seq_length`` for an RNN).
         seq_length: sequence length for an RNN, ``None`` for an MLP.
         generator: CPU generator for the permutations.
     """
 
-    def __init__(self, num_minibatches: int, seq_length: Optional[int] = None,
+    def __init__(self, minibatch_size: int, seq_length: Optional[int] = None,
                  generator: Optional[torch.Generator] = None):
-        self.num_minibatches = num_minibatches
+        if seq_length and minibatch_size % seq_length:
+            raise ValueError(f"minibatch_size={minibatch_size} must be a multiple of "
+                             f"seq_length={seq_length}")
+        self.minibatch_size = minibatch_size
         self.seq_length = seq_length
         self.generator = generator
         self.values_dict = None
@@ -44,16 +58,17 @@ class ShuffledMinibatches:
         return len(self.values_dict["advantages"])
 
     def _shuffle(self) -> None:
-        units = self.num_rows // self.seq_length if self.seq_length else self.num_rows
-        if units < self.num_minibatches:
-            raise ValueError(f"{units} {'sequences' if self.seq_length else 'rows'} cannot fill "
-                             f"{self.num_minibatches} minibatches: lower minibatch_size or raise "
-                             "num_envs / horizon_length")
+        unit = self.seq_length or 1
+        units, per_minibatch = self.num_rows // unit, self.minibatch_size // unit
+        if len(self) == 0:
+            raise ValueError(f"{self.num_rows} rows cannot fill one minibatch of "
+                             f"{self.minibatch_size}: lower minibatch_size or raise num_envs / "
+                             "horizon_length")
         permutation = torch.randperm(units, generator=self.generator)
-        self.parts = list(torch.chunk(permutation, self.num_minibatches))
+        self.parts = list(permutation[:len(self) * per_minibatch].split(per_minibatch))
 
     def __len__(self) -> int:
-        return self.num_minibatches
+        return minibatch_count(self.num_rows, self.minibatch_size)
 
     def __getitem__(self, index: int) -> dict:
         if index == 0 or not self.parts:

@@ -96,10 +96,10 @@ def test_non_finite_losses_stop_and_never_overwrite_a_good_checkpoint(make_agent
     agent.save(str(tmp_path / "best"))
     good = (tmp_path / "best.pth").read_bytes()
 
-    def poisoned(data, batch_dict):  # as an overflowing advantage would
-        data["advantages"][0] = float("nan")
+    def poisoned(advantage, neglogp):  # as an overflowing advantage would
+        return advantage * float("nan")
 
-    agent._shape_advantages = poisoned
+    agent._policy_advantages = poisoned
     agent.update_epoch()
     with pytest.raises(NonFiniteError, match=r"iteration 2: non-finite actor loss, critic loss.*"
                                              r"stopped without saving"):

@@ -17,13 +17,18 @@ def test_sapg_loss_weights_entropy_per_row():
     assert terms["entropy"].item() == 2.5 and not terms["loss_entropy"].requires_grad
 
 
-def test_step_kl_uses_on_policy_rows_only():
+def test_step_kl_is_the_on_policy_rows_kl_sum_over_their_expected_count():
     mu = torch.zeros(3, 1)
     sigma = torch.ones(3, 1)
     old_mu = torch.tensor([[0.0], [1.0], [100.0]])   # row 2: another policy's behaviour
     on_policy = torch.tensor([True, True, False])
-    # KL(N(0,1) || N(1,1)) = 0.5; rows 0 and 1 average to 0.25
-    assert math.isclose(losses.step_kl(mu, sigma, old_mu, sigma, on_policy).item(), 0.25)
+    # KL(N(0,1) || N(1,1)) = 0.5 on row 1, 0 on row 0: sum 0.5, over 2 expected rows 0.25
+    assert math.isclose(losses.step_kl(mu, sigma, old_mu, sigma, on_policy, 2.0).item(), 0.25)
+    # over 4 expected rows (a minibatch with fewer on-policy rows than average) 0.125
+    assert math.isclose(losses.step_kl(mu, sigma, old_mu, sigma, on_policy, 4.0).item(), 0.125)
+    # no on-policy rows: adds 0, not NaN, to the mini-epoch's mean
+    none = torch.zeros(3, dtype=torch.bool)
+    assert losses.step_kl(mu, sigma, old_mu, sigma, none, 2.0).item() == 0.0
 
 
 def test_gaussian_log_prob_kl_entropy_closed_forms():
