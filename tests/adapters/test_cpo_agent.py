@@ -2,7 +2,7 @@
 exact reduction to SAPG."""
 
 import torch
-from agent_helpers import SMALL, run_epoch
+from agent_helpers import SMALL, one_step_td_by_loop, run_epoch
 
 from rlgames_cpo.adapters import cpo_agent
 from rlgames_cpo.core import rows
@@ -15,14 +15,6 @@ DISCRIMINATOR = ["+train.params.config.cpo.lambda_adv=0.5",
 
 def test_awac_rows_give_every_follower_the_leaders_samples(make_agent):
     agent = make_agent(*SMALL, "+train.params.config.cpo.beta=0.01", algo="cpo")
-    captured = []
-    values_under = agent._values_under
-
-    def capture(envs, labels):
-        captured.append((envs, labels, values_under(envs, labels)))
-        return captured[-1][2]
-
-    agent._values_under = capture
     rollout, data = run_epoch(agent)
     B, H = 4, 8
     awac = data["row_type"] == rows.AWAC
@@ -35,15 +27,24 @@ def test_awac_rows_give_every_follower_the_leaders_samples(make_agent):
         torch.testing.assert_close(data["actions"][awac][part], rollout["actions"][leader_rows])
         torch.testing.assert_close(data["obs"][awac][part][:, :-1],
                                    rollout["obses"][leader_rows][:, :-1])
-    # TD(0) advantage under each follower's value, before the joint normalisation
-    envs, labels, values = captured[-1]
-    assert envs.tolist() == [0, 1, 2, 3] * 2 and labels.tolist() == [1] * 4 + [2] * 4
-    td = rows.time_major_to_rows(agent._one_step_td(envs, values) - values[:-1])[:, 0]
-    # the dataset holds them normalised jointly with the other rows: an affine image of td
-    fit = torch.linalg.lstsq(torch.stack([td, torch.ones_like(td)], 1),
-                             data["advantages"][awac].unsqueeze(1)).solution
-    torch.testing.assert_close(td * fit[0] + fit[1], data["advantages"][awac], rtol=1e-4, atol=1e-4)
-    assert fit[0].item() > 0
+        torch.testing.assert_close(data["old_logp_actions"][awac][part],
+                                   rollout["neglogpacs"][leader_rows])
+
+
+def test_awac_advantages_are_one_step_td_under_each_followers_value(make_agent):
+    # value normalisation on, as in every paper config: V_Fi denormalised with the statistics of
+    # the rollout, like GAE and the leader rows (rl_games' prepare_dataset updates them)
+    agent = make_agent(*SMALL, "+train.params.config.cpo.beta=0.01",
+                       "train.params.config.normalize_advantage=False", algo="cpo")
+    _, data = run_epoch(agent)
+    leader_envs = torch.arange(4)
+    assert agent.before_update["time_outs"][:, leader_envs].any()
+    expected = []
+    for follower in (1, 2):
+        targets, values = one_step_td_by_loop(agent, leader_envs, block=follower)
+        expected.append((targets - values).reshape(-1))
+    torch.testing.assert_close(data["advantages"][data["row_type"] == rows.AWAC],
+                               torch.cat(expected), rtol=1e-4, atol=1e-4)
 
 
 def test_discriminator_labels_are_the_acting_block_and_the_leader_gets_no_bonus(make_agent,
@@ -90,3 +91,61 @@ def test_discriminator_is_checkpointed(make_agent, tmp_path):
     other.restore(str(tmp_path / "c.pth"))
     for a, b in zip(agent.discriminator.parameters(), other.discriminator.parameters()):
         assert torch.equal(a, b)
+
+
+def test_reverse_kl_is_eq_25_with_the_current_follower_log_prob(make_agent):
+    agent = make_agent(*SMALL, "+train.params.config.cpo.lambda_r=0.5", algo="cpo")
+    run_epoch(agent)
+    minibatch = agent.dataset[0]
+    agent._minibatch = minibatch
+    _, blocks = split_block_column(minibatch["obs"])
+    followers = (minibatch["row_type"] == rows.ON_POLICY) & (blocks != 0)
+    assert followers.any() and (~followers).any()
+    agent.model.train()
+    out = agent.model({"is_train": True, "prev_actions": minibatch["actions"],
+                       "obs": minibatch["obs"]})
+    neglogp = out["prev_neglogp"]                          # pi_F,theta, with gradient
+    advantages = minibatch["advantages"]
+    shaped = agent._policy_advantages(advantages, neglogp)
+    # log pi_L(a|s): the same rows under the leader's index, current weights
+    leader_obs = minibatch["obs"].clone()
+    leader_obs[:, -1] = 0
+    agent.model.eval()
+    with torch.no_grad():
+        leader = agent.model({"is_train": True, "prev_actions": minibatch["actions"],
+                              "obs": leader_obs})["prev_neglogp"]
+    expected = advantages - 0.5 * (-neglogp.detach() + leader)
+    torch.testing.assert_close(shaped[followers], expected[followers])
+    torch.testing.assert_close(shaped[~followers], advantages[~followers])
+    # the term is differentiated through log pi_F,theta: d shaped / d neglogp = +0.5 on followers
+    gradient, = torch.autograd.grad(shaped.sum(), neglogp, retain_graph=True)
+    torch.testing.assert_close(gradient, 0.5 * followers.float())
+
+
+def test_the_discriminator_learns_each_sample_under_its_acting_block(make_agent, monkeypatch):
+    agent = make_agent(*SMALL, *DISCRIMINATOR, algo="cpo")
+    seen = []
+    forward = agent.discriminator.forward
+
+    def spy(obs, actions):
+        logits = forward(obs, actions)
+        seen.append(actions.detach().clone())
+        return logits
+
+    labels = []
+    loss = cpo_agent.discriminator_loss
+
+    def spy_loss(logits, blocks):
+        labels.append(blocks.clone())
+        return loss(logits, blocks)
+
+    agent.discriminator.forward = spy
+    monkeypatch.setattr(cpo_agent, "discriminator_loss", spy_loss)
+    rollout, _ = run_epoch(agent)
+    trained = seen[-len(labels):]                          # the training passes' inputs
+    assert sum(len(b) for b in labels) == 12 * 8           # every rollout sample once
+    H, B = 8, 4
+    for actions, blocks in zip(trained, labels):
+        # find each sample's rollout row (env-major, row = env * H + t): its block is env // B
+        row = (actions[:, None, :] == rollout["actions"][None]).all(-1).float().argmax(1)
+        assert torch.equal(blocks, row // H // B)

@@ -5,7 +5,7 @@ import copy
 
 import pytest
 import torch
-from agent_helpers import SMALL, run_epoch
+from agent_helpers import SMALL, one_step_td_by_loop, run_epoch
 
 from rlgames_cpo.core import gaussian, rows, targets
 from rlgames_cpo.core.conditioning import split_block_column, with_block
@@ -36,23 +36,23 @@ def test_leader_rows_relabel_a_follower_block_with_td0_targets(make_agent):
     assert rollout["dones"].any()  # the 5-step episodes put dones inside the horizon
 
 
-def test_leader_targets_are_one_step_td_under_the_leader_value(make_agent):
-    agent = make_agent(*SMALL, "train.params.config.normalize_value=False")
-    captured = {}
-    values_under = agent._values_under
-    agent._values_under = lambda envs, labels: captured.setdefault("v", values_under(envs, labels))
+@pytest.mark.parametrize("normalize_value", [True, False])
+def test_leader_targets_are_one_step_td_under_the_leader_value(make_agent, normalize_value):
+    # every paper config normalises values: the targets must be in reward units all the same
+    agent = make_agent(*SMALL, f"train.params.config.normalize_value={normalize_value}")
     rollout, data = run_epoch(agent)
-    v = captured["v"][..., 0]                                   # (H + 1, B) time-major
-    envs, B, H = agent.off_policy_envs, 4, 8
-    buffer = agent.experience_buffer.tensor_dict
-    rewards = buffer["rewards"][:, envs, 0]
-    dones = torch.cat([buffer["dones"][1:, envs], agent.dones[envs].unsqueeze(0)]).float()
-    assert agent._time_outs[:, envs].any()  # 5-step time limit: the time-out path is exercised
-    expected = targets.rebootstrap_time_outs(
-        rewards, agent._time_outs[:, envs], buffer["values"][:, envs, 0], v[:-1], agent.gamma) \
-        + agent.gamma * v[1:] * (1 - dones)
-    torch.testing.assert_close(data["returns"][12 * 8:, 0], expected.T.reshape(-1))
-    torch.testing.assert_close(data["old_values"][12 * 8:, 0], v[:-1].T.reshape(-1))
+    envs = agent.off_policy_envs
+    assert agent.before_update["time_outs"][:, envs].any()  # 5-step limit: time-outs exercised
+    expected_targets, expected_values = one_step_td_by_loop(agent, envs, block=0)
+    leader_rows = slice(12 * 8, None)
+    raw = (lambda x: agent.model.value_mean_std(x, denorm=True)) if normalize_value else (lambda x: x)
+    agent.model.eval()
+    with torch.no_grad():   # returns: normalised by rl_games with the statistics it ends with
+        torch.testing.assert_close(raw(data["returns"][leader_rows])[:, 0],
+                                   expected_targets.reshape(-1), rtol=1e-4, atol=1e-4)
+    if not normalize_value:  # (rl_games normalises values before adding the returns' statistics)
+        torch.testing.assert_close(data["old_values"][leader_rows][:, 0],
+                                   expected_values.reshape(-1), rtol=1e-4, atol=1e-4)
 
 
 def test_off_policy_ratio_is_leader_over_follower_behaviour(make_agent):

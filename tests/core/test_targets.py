@@ -36,6 +36,7 @@ def test_time_out_bootstrap_is_moved_to_the_target_value():
 
 
 def test_joint_normalisation():
-    adv = torch.tensor([1.0, 2.0, 3.0, 6.0])      # mean 3, std (unbiased) sqrt(14/3)
-    out = targets.normalize(adv)
-    torch.testing.assert_close(out, (adv - 3.0) / (14.0 / 3.0) ** 0.5, rtol=1e-6, atol=1e-6)
+    adv = torch.tensor([1.0, 2.0, 3.0, 6.0])
+    # mean 3, unbiased std sqrt((4 + 1 + 0 + 9) / 3) = 2.160247: -2, -1, 0, 3 over it
+    torch.testing.assert_close(targets.normalize(adv),
+                               torch.tensor([-0.925820, -0.462910, 0.0, 1.388730]))
