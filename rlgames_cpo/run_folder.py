@@ -101,7 +101,7 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         self._before = set(self.path.rglob("*")) if existed else None
         try:
-            lock = os.open(self.path / LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            lock = os.open(self.path / LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             if self.unique:  # another run took this default name in the meantime
                 self.experiment = f"{base}_{n + 1}"
