@@ -13,6 +13,12 @@ def is_flat_box(space) -> bool:
     return type(space).__name__ == "Box" and len(getattr(space, "shape", ())) == 1
 
 
+def has_states(env_info: dict) -> bool:
+    """The env gives the asymmetric critic ``states`` (Isaac Lab reports ``Box((0,))`` when not)."""
+    space = env_info.get("state_space")
+    return space is not None and int(np.prod(getattr(space, "shape", (0,)))) > 0
+
+
 def check_spaces(env_info: dict) -> None:
     """What sapg/cpo support, said before training: a flat Box observation (the block index is
     appended to it) and a continuous Box action space."""
@@ -26,6 +32,10 @@ def check_spaces(env_info: dict) -> None:
     if type(action).__name__ != "Box":
         raise ValueError(f"sapg/cpo need a continuous Box action space (Gaussian policies), and "
                          f"this env has {action}: train it with a2c_discrete instead")
+    states = env_info.get("state_space")
+    if has_states(env_info) and not is_flat_box(states):
+        raise ValueError(f"sapg/cpo's asymmetric critic needs a flat Box state space, and this env "
+                         f"has {states}")
 
 
 class BlockIndexedVecEnv(IVecEnv):
@@ -57,8 +67,9 @@ class BlockIndexedVecEnv(IVecEnv):
         if isinstance(obs["obs"], dict):
             raise ValueError("sapg/cpo need flat observations; this env returns a dict 'obs'")
         obs["obs"] = append_block_column(self._tensor(obs["obs"]).float(), self.blocks)
-        if "states" in obs:
-            obs["states"] = self._tensor(obs["states"])
+        if "states" in obs:  # the asymmetric critic is conditioned on the block too
+            states = self._tensor(obs["states"]).float()
+            obs["states"] = append_block_column(states, self.blocks) if states.shape[-1] else states
         return obs
 
     def reset(self):
@@ -73,12 +84,16 @@ class BlockIndexedVecEnv(IVecEnv):
     def get_env_info(self):
         info = dict(self.env.get_env_info())
         check_spaces(info)
-        space = info["observation_space"]
-        # The same Box class as the env's (gym's or gymnasium's): rl_games reads either.
-        info["observation_space"] = type(space)(
-            np.append(space.low, 0).astype(np.float32),
-            np.append(space.high, self.num_blocks - 1).astype(np.float32), dtype=np.float32)
+        info["observation_space"] = self._with_block_bounds(info["observation_space"])
+        if has_states(info):
+            info["state_space"] = self._with_block_bounds(info["state_space"])
         return info
+
+    def _with_block_bounds(self, space):
+        # The same Box class as the env's (gym's or gymnasium's): rl_games reads either.
+        return type(space)(np.append(space.low, 0).astype(np.float32),
+                           np.append(space.high, self.num_blocks - 1).astype(np.float32),
+                           dtype=np.float32)
 
     def get_number_of_agents(self):
         return self.env.get_number_of_agents()
