@@ -18,6 +18,7 @@ from rlgames_cpo.config import CpoConfig, SapgConfig
 from rlgames_cpo.core.minibatches import minibatch_count
 
 MINIBATCH_KEY = "train.params.config.minibatch_size"
+CENTRAL_MINIBATCH_KEY = "train.params.config.central_value_config.minibatch_size"
 ENSEMBLES = ("sapg", "cpo")
 
 
@@ -73,33 +74,48 @@ def valid_minibatch_sizes(batch: int, unit: int, near: int, count: int = 3) -> l
 
 def check_minibatches(params: dict) -> None:
     """Stops with the key to change and values that work when rl_games could not split the
-    iteration's rows into minibatches (or an LSTM's horizon into sequences)."""
+    iteration's rows into minibatches (or an LSTM's horizon into sequences), for the
+    actor-critic and for the asymmetric critic (``central_value_config``)."""
     config = params["config"]
-    horizon, num_envs = config["horizon_length"], config["num_actors"]
-    rnn = bool(params.get("network", {}).get("rnn"))
-    seq_length = config.get("seq_length", 4) if rnn else 1
-    if rnn and horizon % seq_length:
+    horizon = config["horizon_length"]
+    central = config.get("central_value_config")
+    recurrent = bool(params.get("network", {}).get("rnn")), bool(central and central["network"].get("rnn"))
+    seq_length = config.get("seq_length", 4)
+    if any(recurrent) and horizon % seq_length:
         divisors = [d for d in range(1, seq_length + 1) if horizon % d == 0]
         raise ValueError(f"seq_length={seq_length} does not divide horizon_length={horizon}: the "
                          "LSTM trains on whole sequences of each env's rollout; use e.g. "
                          f"train.params.config.seq_length={divisors[-1]}")
-    size = minibatch_size(config)
+    rows = iteration_rows(params)
+    _check_size(params, MINIBATCH_KEY, minibatch_size(config),
+                seq_length if recurrent[0] else 1, rows, "")
+    if central:
+        critic_rows = IterationRows(rows.on_policy, rows.leader)  # no AWAC rows: no critic loss
+        _check_size(params, CENTRAL_MINIBATCH_KEY,
+                    minibatch_size({**central, "num_actors": config["num_actors"]}),
+                    seq_length if recurrent[1] else 1, critic_rows, "asymmetric critic")
+
+
+def _check_size(params: dict, key: str, size, seq_length: int, rows: IterationRows,
+                who: str) -> None:
+    config = params["config"]
+    horizon, num_envs = config["horizon_length"], config["num_actors"]
     batch = num_envs * horizon
     if isinstance(size, int) and size > 0 and batch % size == 0 and size % seq_length == 0:
         return
     rule = f"it must divide the {batch} on-policy rows (num_envs={num_envs} x horizon_length={horizon})"
-    if rnn:
+    if seq_length > 1:
         rule += f" and be a multiple of seq_length={seq_length}"
     options = valid_minibatch_sizes(batch, seq_length, size if isinstance(size, int) else 0)
     counts = [f"{n} ({batch // n} minibatch{'es' if batch // n > 1 else ''})" for n in options]
-    message = (f"{MINIBATCH_KEY}={size!r} does not fit this run: {rule}. Use e.g. "
-               f"{MINIBATCH_KEY}={', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}"
-               f"{counts[-1]}")
+    message = (f"{key}={size!r} does not fit this run: {rule}. Use e.g. "
+               f"{key}={', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}{counts[-1]}")
     if params["algo"]["name"] in ENSEMBLES:
-        rows = iteration_rows(params)
-        message += (f". {params['algo']['name']} trains on {rows.total} rows per iteration: the "
-                    f"{batch} on-policy rows, {rows.leader} leader off-policy rows (off_policy_ratio"
-                    f" x block size x horizon)"
+        algo = params["algo"]["name"]
+        subject = f"{algo}'s {who}" if who else algo
+        message += (f". {subject} trains on {rows.total} rows per iteration: "
+                    f"the {batch} on-policy rows, {rows.leader} leader off-policy rows "
+                    "(off_policy_ratio x block size x horizon)"
                     + (f" and {rows.awac} AWAC rows ((num_blocks - 1) x block size x horizon)"
                        if rows.awac else "")
                     + f", in minibatches of minibatch_size rows ({rows.total} // minibatch_size "

@@ -162,12 +162,24 @@ def check_sections_placement(cfg) -> None:
                                   f"train.params.config.{section.SECTION}")
 
 
+def check_central_value(params: dict) -> None:
+    """rl_games 1.6.5 steps (and resets) an LSTM asymmetric critic only in its recurrent
+    rollout, the one an LSTM actor-critic uses: with an MLP actor the critic's LSTM state would
+    never be reset at episode ends nor stored for training."""
+    central = params["config"].get("central_value_config") or {}
+    if central.get("network", {}).get("rnn") and not params.get("network", {}).get("rnn"):
+        raise ConfigError("central_value_config.network has an rnn section but the network has "
+                          "none: rl_games only steps an LSTM critic beside an LSTM actor-critic; "
+                          "give train.params.network an rnn section too, or drop the critic's")
+
+
 def check_config(cfg, params: dict) -> None:
     """Everything above, on a prepared config and its rl_games ``params``."""
     check_top_level(cfg)
     check_sections_placement(cfg)
     config = params["config"]
     check_rl_games_config(config)
+    check_central_value(params)
     ensemble = params["algo"]["name"] in ("sapg", "cpo")
     for section in SECTIONS:
         if ensemble or section.SECTION in config:

@@ -22,6 +22,8 @@ from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, Training
                                             non_finite, non_finite_envs)
 
 EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
+# The asymmetric critic's frame (the x axis of its logged loss), epoch and learning rate.
+CENTRAL_VALUE_COUNTERS = ("frame", "epoch_num", "lr")
 # What the rollout carries from one iteration into the next, besides the observation.
 ROLLOUT_CARRY = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
 
@@ -132,6 +134,8 @@ class PpoAgent(A2CAgent):
             getattr(self, name).copy_(resume[name])
         for state, saved in zip(self.rnn_states or [], resume["rnn_states"] or []):
             state.copy_(saved)
+        for state, saved in zip(self._central_rnn_states(), resume.get("central_rnn_states") or []):
+            state.copy_(saved)
         return self.obs_to_tensors(resume["obs"])  # also tells rl_games the env speaks torch
 
     def env_step(self, actions):
@@ -146,22 +150,33 @@ class PpoAgent(A2CAgent):
                                  f"{bad[:8]} (the simulation diverged)", self.last_checkpoint)
         return obs, rewards, dones, infos
 
+    def _central_rnn_states(self) -> list:
+        """The asymmetric critic's LSTM states, which the rollout carries like the actor's."""
+        return (self.central_value_net.rnn_states or []) if self.has_central_value else []
+
+    def _networks(self) -> list:
+        """The trained networks: the actor-critic and, with ``central_value_config``, the
+        asymmetric critic (rl_games' ``CentralValueTrain``)."""
+        return [self.model] + ([self.central_value_net] if self.has_central_value else [])
+
     def train_epoch(self):
         starts = None
         if self.multi_gpu:
-            starts = [distributed.moments(n) for n in distributed.normalisers(self.model)]
+            starts = [distributed.moments(n) for n in distributed.normalisers(*self._networks())]
         result = super().train_epoch()
         a_losses, c_losses = result[4], result[5]
+        parameters = {f"{label}{name}": p
+                      for label, net in zip(("", "central value "), self._networks())
+                      for name, p in net.named_parameters()}
         bad = non_finite({"actor loss": torch.stack(a_losses),
-                                      "critic loss": torch.stack(c_losses),
-                                      **dict(self.model.named_parameters())})
+                          "critic loss": torch.stack(c_losses), **parameters})
         if self.multi_gpu and distributed.any_rank(bool(bad), self.ppo_device) and not bad:
             bad = ["losses on another rank"]
         if bad:
             raise NonFiniteError(self.epoch_num, f"non-finite {', '.join(bad[:4])} after the "
                                  "update", self.last_checkpoint)
         if self.multi_gpu:
-            distributed.pool_normalisers(self.model, starts)
+            distributed.pool_normalisers(self._networks(), starts)
         return result
 
     # ---- checkpoints ---------------------------------------------------------------------
@@ -187,8 +202,9 @@ class PpoAgent(A2CAgent):
 
     def restore(self, fn, set_epoch=True):
         checkpoint = torch_ext.load_checkpoint(fn)
-        problem = checkpoints.incompatibility(checkpoint, fn, self.algo_name,
-                                              self.model.state_dict())
+        problem = checkpoints.incompatibility(
+            checkpoint, fn, self.algo_name, self.model.state_dict(),
+            self.central_value_net.state_dict() if self.has_central_value else None)
         if problem:
             raise ValueError(problem)
         self.set_full_state_weights(checkpoint, set_epoch=set_epoch)
@@ -197,7 +213,8 @@ class PpoAgent(A2CAgent):
     def get_full_state_weights(self):
         state = super().get_full_state_weights()
         rollout = {name: getattr(self, name, None) for name in ROLLOUT_CARRY}
-        rollout.update(obs=getattr(self, "obs", None), rnn_states=getattr(self, "rnn_states", None))
+        rollout.update(obs=getattr(self, "obs", None), rnn_states=getattr(self, "rnn_states", None),
+                       central_rnn_states=self._central_rnn_states())
         state[checkpoints.KEY] = {
             "algo": self.algo_name,
             "last_lr": self.last_lr,
@@ -208,6 +225,10 @@ class PpoAgent(A2CAgent):
         }
         if self.normalize_rms_advantage:
             state[checkpoints.KEY]["advantage_mean_std"] = self.advantage_mean_std.state_dict()
+        if self.has_central_value:  # rl_games keeps the critic's own counters out of checkpoints
+            net = self.central_value_net
+            state[checkpoints.KEY]["central_value"] = {name: getattr(net, name)
+                                                       for name in CENTRAL_VALUE_COUNTERS}
         return state
 
     def set_full_state_weights(self, weights, set_epoch=True):
@@ -222,6 +243,10 @@ class PpoAgent(A2CAgent):
             checkpoints.set_meter_state(getattr(self, name), meter)
         if "advantage_mean_std" in ours and self.normalize_rms_advantage:
             self.advantage_mean_std.load_state_dict(ours["advantage_mean_std"])
+        if "central_value" in ours and self.has_central_value:
+            for name, value in ours["central_value"].items():
+                setattr(self.central_value_net, name, value)
+            self.central_value_net.update_lr(self.central_value_net.lr)
         self._restored_best = weights.get("last_mean_rewards")
         env_restored = (weights.get("env_state") is not None
                         and getattr(self.vec_env, "exact_env_state", False))

@@ -6,11 +6,12 @@ import os
 from contextlib import contextmanager
 
 import torch
+from rl_games.algos_torch.central_value import CentralValueTrain
 from rl_games.common import common_losses, vecenv
 
 from rlgames_cpo import summaries
 from rlgames_cpo.adapters import distributed
-from rlgames_cpo.adapters.block_env import BlockIndexedVecEnv
+from rlgames_cpo.adapters.block_env import BlockIndexedVecEnv, has_states
 from rlgames_cpo.adapters.meters import BlockSplitMeter
 from rlgames_cpo.adapters.networks import use_block_model
 from rlgames_cpo.adapters.ppo_agent import PpoAgent
@@ -37,6 +38,29 @@ def rows_of_input(input_dict: dict, start: int, stop: int, unit: int) -> dict:
     if part.get("rnn_states") is not None:
         part["rnn_states"] = tuple(s[:, start // unit:stop // unit] for s in part["rnn_states"])
     return part
+
+
+def update_normaliser(model, inputs: torch.Tensor) -> None:
+    """Feeds ``inputs`` to ``model``'s input normaliser once (``norm_obs`` skips the block
+    column), then freezes it."""
+    normaliser = model.running_mean_std
+    normaliser.train()
+    with torch.no_grad():
+        model.norm_obs(inputs)
+    normaliser.eval()
+
+
+class FrozenNormaliserCentralValue(CentralValueTrain):
+    """rl_games' asymmetric-critic trainer whose input normaliser stays frozen while it trains:
+    the agent feeds it the rollout's states once per iteration (``update_normaliser``), where
+    rl_games would update it on every minibatch, leader rows (follower states) counted twice.
+    SapgAgent gives rl_games' instance this class."""
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.normalize_input:
+            self.model.running_mean_std.eval()
+        return self
 
 
 def block_env(config: dict, blocks: torch.Tensor, num_blocks: int, device) -> BlockIndexedVecEnv:
@@ -75,12 +99,14 @@ class SapgAgent(PpoAgent):
         config = params["config"]
         self.sapg = SapgConfig.from_config(config)
         self.diagnostics_config = DiagnosticsConfig.from_config(config)
-        if config.get("central_value_config"):
-            raise ValueError("sapg/cpo do not support central_value_config (the asymmetric critic "
-                             "would need the block too): remove it, or train it with ppo")
         self.layout = BlockLayout(config["num_actors"], self.sapg.num_blocks)
-        return with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
-                              self.sapg.embedding_dim, config.get("device", "cuda:0"))
+        params = with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
+                                self.sapg.embedding_dim, config.get("device", "cuda:0"))
+        if config.get("central_value_config") and not has_states(params["config"]["env_info"]):
+            raise ValueError("central_value_config trains an asymmetric critic on the env's "
+                             "states, and this env gives none: remove central_value_config, or "
+                             "use a task with privileged states")
+        return params
 
     def __init__(self, base_name, params):
         super().__init__(base_name, params)
@@ -98,6 +124,13 @@ class SapgAgent(PpoAgent):
         self.dataset = ShuffledMinibatches(self.minibatch_size,
                                            self.seq_length if self.is_rnn else None,
                                            torch.Generator().manual_seed(seed + 1))
+        if self.has_central_value:
+            net = self.central_value_net
+            net.__class__ = FrozenNormaliserCentralValue
+            # The critic's rows grow like the actor's (on-policy + leader rows): the same rule.
+            net.dataset = ShuffledMinibatches(net.minibatch_size,
+                                              self.seq_length if net.is_rnn else None,
+                                              torch.Generator().manual_seed(seed + 4))
         self._done_blocks = torch.zeros(0, dtype=torch.long, device=self.ppo_device)
         for name in ("game_rewards", "game_shaped_rewards", "game_lengths"):
             setattr(self, name, BlockSplitMeter(getattr(self, name), self.sapg.num_blocks,
@@ -105,13 +138,25 @@ class SapgAgent(PpoAgent):
         self.epoch_stats = {}
 
     def _generators(self) -> dict:
-        return {"block": self.block_generator, "minibatches": self.dataset.generator,
-                "diagnostics": self.diagnostics_generator}
+        generators = {"block": self.block_generator, "minibatches": self.dataset.generator,
+                      "diagnostics": self.diagnostics_generator}
+        if self.has_central_value:
+            generators["central_minibatches"] = self.central_value_net.dataset.generator
+        return generators
+
+    # The value network: the asymmetric critic when there is one, the actor-critic's head else.
+
+    def _value_model(self):
+        return self.central_value_net.model if self.has_central_value else self.model
+
+    def _value_rnn_states(self) -> list:
+        return self._central_rnn_states() if self.has_central_value else (self.rnn_states or [])
 
     # ---- rollout -------------------------------------------------------------------------
 
     def _recorded_envs(self) -> torch.Tensor:
-        """Envs whose per-step LSTM states the rollout keeps (for values under another block)."""
+        """Envs whose per-step LSTM states of the value network the rollout keeps (for values
+        under another block)."""
         return self.off_policy_envs
 
     def train_epoch(self):
@@ -120,15 +165,14 @@ class SapgAgent(PpoAgent):
         self.off_policy_envs = self.layout.envs_of(self.off_policy_blocks)
         self._rollout_step = 0
         self._time_outs = torch.zeros(self.horizon_length, self.num_actors, device=self.ppo_device)
-        if self.is_rnn:
-            recorded = self._recorded_envs()
-            self._record_slot = torch.full((self.num_actors,), -1, dtype=torch.long,
-                                           device=self.ppo_device)
-            self._record_slot[recorded] = torch.arange(len(recorded), device=self.ppo_device)
-            self._recorded = recorded
-            self._step_rnn_states = [
-                torch.zeros((self.horizon_length + 1, s.shape[0], len(recorded), s.shape[2]),
-                            device=self.ppo_device) for s in self.rnn_states]
+        recorded = self._recorded_envs()
+        self._record_slot = torch.full((self.num_actors,), -1, dtype=torch.long,
+                                       device=self.ppo_device)
+        self._record_slot[recorded] = torch.arange(len(recorded), device=self.ppo_device)
+        self._recorded = recorded
+        self._step_rnn_states = [
+            torch.zeros((self.horizon_length + 1, s.shape[0], len(recorded), s.shape[2]),
+                        device=self.ppo_device) for s in self._value_rnn_states()]
         result = super().train_epoch()
         self.epoch_stats.update(self._update_stats())
         if self.multi_gpu:  # rank 0 logs: the statistics of every rank's samples
@@ -138,10 +182,18 @@ class SapgAgent(PpoAgent):
         return result
 
     def get_action_values(self, obs):
-        if self.is_rnn and self._recorded.numel():
-            for store, state in zip(self._step_rnn_states, self.rnn_states):
+        if self._recorded.numel():
+            for store, state in zip(self._step_rnn_states, self._value_rnn_states()):
                 store[self._rollout_step] = state[:, self._recorded]
         return super().get_action_values(obs)
+
+    def get_values(self, obs):
+        # After the rollout: the state the final observation's value starts from (rl_games'
+        # asymmetric critic steps its LSTM state here too).
+        if self._recorded.numel():
+            for store, state in zip(self._step_rnn_states, self._value_rnn_states()):
+                store[self.horizon_length] = state[:, self._recorded]
+        return super().get_values(obs)
 
     def env_step(self, actions):
         obs, rewards, dones, infos = super().env_step(actions)
@@ -176,6 +228,8 @@ class SapgAgent(PpoAgent):
             super().prepare_dataset(batch_dict)
         finally:
             self.normalize_advantage = normalize
+        if self.has_central_value:
+            self._complete_central_dataset()
         data = self.dataset.values_dict
         data["row_type"] = row_type
         for key, value in extra.items():
@@ -185,7 +239,18 @@ class SapgAgent(PpoAgent):
             data["advantages"] = (self.advantage_mean_std(data["advantages"])
                                   if self.normalize_rms_advantage
                                   else targets.normalize(data["advantages"]))
-        self._update_input_normaliser(rollout["obses"])
+        self._update_input_normalisers(rollout["obses"], rollout.get("states"))
+
+    def _complete_central_dataset(self) -> None:
+        """rl_games gave the asymmetric critic's dataset every row of the batch (on-policy and
+        leader rows; never the AWAC rows) but LSTM states for the rollout's sequences only: the
+        leader rows' sequences start from their follower envs' states."""
+        net = self.central_value_net
+        data = net.dataset.values_dict
+        if net.is_rnn and self.off_policy_envs.numel():
+            sequences = rows.sequences_of(self.off_policy_envs, self.horizon_length, self.seq_length)
+            data["rnn_states"] = [torch.cat([s, s[:, sequences]], dim=1) for s in data["rnn_states"]]
+        net.num_minibatches = len(net.dataset)  # rl_games averages its logged loss over them
 
     def _extra_rows(self, rollout: dict) -> dict:
         """Rows to append to the dataset, under its keys (CPO: the AWAC rows); ``{}``: none."""
@@ -196,47 +261,48 @@ class SapgAgent(PpoAgent):
         if self.normalize_input:
             self.model.running_mean_std.eval()  # updated once per iteration, see below
 
-    def _update_input_normaliser(self, obses: torch.Tensor) -> None:
+    def _update_input_normalisers(self, obses: torch.Tensor, states) -> None:
         """Deviation from the public CPO code: the observation statistics are updated from the
         rollout's own ``N * H`` samples, once per iteration, and stay frozen through the update.
         rl_games updates them on every training forward (``set_train`` before each minibatch),
         which would count the leader's states ``M`` times as often as others (once, and once per
-        follower's AWAC rows) and the chosen followers' twice (ALGORITHM.md, SAPG loss 7)."""
-        if not self.normalize_input:
-            return
-        normaliser = self.model.running_mean_std
-        normaliser.train()
-        with torch.no_grad():
-            self.model.norm_obs(obses)
-        normaliser.eval()
+        follower's AWAC rows) and the chosen followers' twice (ALGORITHM.md, SAPG loss 7). The
+        asymmetric critic's states normaliser likewise, from the rollout's states."""
+        if self.normalize_input:
+            update_normaliser(self.model, obses)
+        if self.has_central_value and self.central_value_net.normalize_input:
+            update_normaliser(self.central_value_net.model, states)
 
     @torch.no_grad()
     def _values_under(self, envs: torch.Tensor, labels) -> torch.Tensor:
         """``V`` of ``envs``' rollout states under block ``labels`` (int, or ``(n,)`` per env):
-        ``(H + 1, n, 1)`` time-major, the last step the state after the rollout. For an LSTM,
-        one step from each stored per-step hidden state (ALGORITHM.md, SAPG loss 2). Runs in
-        eval mode, so the normalisers do not update."""
-        obs = torch.cat([self.experience_buffer.tensor_dict["obses"][:, envs],
-                         self.obs["obs"][envs].unsqueeze(0)]).clone()
-        obs[..., -1] = torch.as_tensor(labels, device=obs.device, dtype=obs.dtype)
-        steps, n = obs.shape[:2]
-        input_dict = {"is_train": False, "prev_actions": None, "obs": obs.reshape(steps * n, -1)}
-        if self.is_rnn:
-            for store, state in zip(self._step_rnn_states, self.rnn_states):
-                store[self.horizon_length] = state[:, self._recorded]
+        ``(H + 1, n, 1)`` time-major, the last step the state after the rollout. From the
+        asymmetric critic on the env's states when there is one (ALGORITHM.md, Asymmetric
+        critic), else from the actor-critic's value head. For an LSTM, one step from each stored
+        per-step hidden state (ALGORITHM.md, SAPG loss 2). Runs in eval mode, so the normalisers
+        do not update."""
+        key, last = ("states", self.obs["states"]) if self.has_central_value else ("obses", self.obs["obs"])
+        inputs = torch.cat([self.experience_buffer.tensor_dict[key][:, envs],
+                            last[envs].unsqueeze(0)]).clone()
+        inputs[..., -1] = torch.as_tensor(labels, device=inputs.device, dtype=inputs.dtype)
+        steps, n = inputs.shape[:2]
+        input_dict = {"is_train": False, "prev_actions": None, "obs": inputs.reshape(steps * n, -1)}
+        if self._step_rnn_states:
             slots = self._record_slot[envs]
             input_dict["rnn_states"] = tuple(
                 s[:, :, slots].permute(1, 0, 2, 3).reshape(s.shape[1], steps * n, -1)
                 for s in self._step_rnn_states)
             input_dict["seq_length"] = 1
-        return self._eval_forward(input_dict)["values"].reshape(steps, n, -1)
+        return self._eval_forward(input_dict, self._value_model())["values"].reshape(steps, n, -1)
 
     @contextmanager
-    def _eval_mode(self):
-        """The model in eval mode (normalisers frozen) and no grad; every module's mode is
-        restored afterwards (the input normaliser stays frozen through the update)."""
-        modes = [(module, module.training) for module in self.model.modules()]
-        self.model.eval()
+    def _eval_mode(self, model=None):
+        """``model`` (the actor-critic by default) in eval mode (normalisers frozen) and no grad;
+        every module's mode is restored afterwards (input normalisers stay frozen through the
+        update)."""
+        model = model or self.model
+        modes = [(module, module.training) for module in model.modules()]
+        model.eval()
         try:
             with torch.no_grad():
                 yield
@@ -244,14 +310,16 @@ class SapgAgent(PpoAgent):
             for module, training in modes:
                 module.training = training
 
-    def _eval_forward(self, input_dict: dict) -> dict:
-        """The model's outputs on ``input_dict``'s rows, in eval mode, ``EVAL_ROWS`` rows (whole
-        sequences for an LSTM) per forward; tensors of every row, concatenated."""
+    def _eval_forward(self, input_dict: dict, model=None) -> dict:
+        """``model``'s (the actor-critic's by default) outputs on ``input_dict``'s rows, in eval
+        mode, ``EVAL_ROWS`` rows (whole sequences for an LSTM) per forward; tensors of every
+        row, concatenated."""
+        model = model or self.model
         rows = len(input_dict["obs"])
-        unit = input_dict.get("seq_length", 1) if self.is_rnn else 1
+        unit = input_dict.get("seq_length", 1) if input_dict.get("rnn_states") is not None else 1
         step = max(EVAL_ROWS // unit, 1) * unit
-        with self._eval_mode():
-            parts = [self.model(rows_of_input(input_dict, start, start + step, unit))
+        with self._eval_mode(model):
+            parts = [model(rows_of_input(input_dict, start, start + step, unit))
                      for start in range(0, rows, step)]
         if len(parts) == 1:
             return parts[0]
@@ -274,10 +342,12 @@ class SapgAgent(PpoAgent):
         """``envs``' rollout rows (and LSTM sequence states) with the block column set to
         ``labels`` (int, or one per env)."""
         index = rows.rows_of(envs, self.horizon_length)
+        relabelled = ("obses", "states") if self.has_central_value else ("obses",)
         out = {key: batch_dict[key][index] for key in
-               ("actions", "neglogpacs", "mus", "sigmas", "dones", "obses")}
+               ("actions", "neglogpacs", "mus", "sigmas", "dones") + relabelled}
         per_row = torch.as_tensor(labels, device=index.device).expand(len(envs))
-        out["obses"][:, -1] = per_row.repeat_interleave(self.horizon_length).to(out["obses"].dtype)
+        for key in relabelled:
+            out[key][:, -1] = per_row.repeat_interleave(self.horizon_length).to(out[key].dtype)
         if self.is_rnn:
             sequences = rows.sequences_of(envs, self.horizon_length, self.seq_length)
             out["rnn_states"] = [s[:, sequences] for s in batch_dict["rnn_states"]]
