@@ -50,27 +50,38 @@ def set_meter_state(meter, state: list) -> None:
         m.current_size = size
 
 
-def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict):
+def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict,
+                    central_state: dict = None):
     """Why ``checkpoint`` cannot continue this run (another algorithm, unless ``algo`` is None,
-    or another network shape), as a message that says what to do instead; ``None`` when it can."""
+    or another network shape, the asymmetric critic's included when ``central_state`` is
+    given), as a message that says what to do instead; ``None`` when it can."""
     saved_algo = checkpoint.get(KEY, {}).get("algo")
     if algo is not None and saved_algo is not None and saved_algo != algo:
         return (f"checkpoint={path} was written by algo.name={saved_algo}, but this run is "
                 f"algo.name={algo}: resume it with train.params.algo.name={saved_algo}, play it with "
                 "test=True (play mode uses the checkpoint's own algorithm), or train from scratch")
-    saved = checkpoint.get("model", {})
-    missing = [k for k in model_state if k not in saved]
-    unexpected = [k for k in saved if k not in model_state]
-    resized = [f"{k} is {list(saved[k].shape)} there, {list(v.shape)} here"
-               for k, v in model_state.items() if k in saved and saved[k].shape != v.shape]
-    if not (missing or unexpected or resized):
+    details = _differences(checkpoint.get("model", {}), model_state, "")
+    if central_state is not None:
+        if "assymetric_vf_nets" not in checkpoint:  # rl_games' spelling
+            details.append("no asymmetric critic there (central_value_config here)")
+        else:
+            details += _differences(checkpoint["assymetric_vf_nets"], central_state,
+                                    "central value ")
+    if not details:
         return None
-    details = resized[:3] + [f"{k} missing there" for k in missing[:3]] + \
-        [f"{k} not in this network" for k in unexpected[:3]]
     return (f"checkpoint={path} holds another network than this config builds "
-            f"({'; '.join(details)}): the network section, sapg.num_blocks, "
-            "sapg.embedding_dim, normalize_input/normalize_value and the task's observation and "
-            "action sizes must match the run that wrote it")
+            f"({'; '.join(details[:6])}): the network section, central_value_config, "
+            "sapg.num_blocks, sapg.embedding_dim, normalize_input/normalize_value and the task's "
+            "observation, state and action sizes must match the run that wrote it")
+
+
+def _differences(saved: dict, current: dict, label: str) -> list:
+    missing = [k for k in current if k not in saved]
+    unexpected = [k for k in saved if k not in current]
+    resized = [f"{label}{k} is {list(saved[k].shape)} there, {list(v.shape)} here"
+               for k, v in current.items() if k in saved and saved[k].shape != v.shape]
+    return (resized[:3] + [f"{label}{k} missing there" for k in missing[:3]]
+            + [f"{label}{k} not in this network" for k in unexpected[:3]])
 
 
 PARTIAL = ".partial"

@@ -106,10 +106,10 @@ def any_rank(flag: bool, device) -> bool:
 MOMENTS = ("running_mean", "running_var", "count")
 
 
-def normalisers(model: torch.nn.Module) -> list:
-    """The observation and value normalisers inside ``model``: rl_games' ``RunningMeanStd``,
+def normalisers(*models: torch.nn.Module) -> list:
+    """The observation and value normalisers inside ``models``: rl_games' ``RunningMeanStd``,
     which its models hold TorchScript-compiled (so found by their buffers, not their class)."""
-    return [m for m in model.modules()
+    return [m for model in models for m in model.modules()
             if set(MOMENTS) <= {name for name, _ in m.named_buffers(recurse=False)}]
 
 
@@ -118,10 +118,10 @@ def moments(normaliser: torch.nn.Module) -> tuple:
             normaliser.count.clone())
 
 
-def pool_normalisers(model: torch.nn.Module, starts: list) -> None:
+def pool_normalisers(models: list, starts: list) -> None:
     """Gives every rank the statistics of all ranks' samples since ``starts`` (the moments of
-    ``normalisers(model)`` when the ranks last agreed); exact, see ``core.running_moments``."""
-    for normaliser, start in zip(normalisers(model), starts):
+    ``normalisers(*models)`` when the ranks last agreed); exact, see ``core.running_moments``."""
+    for normaliser, start in zip(normalisers(*models), starts):
         local = moments(normaliser)
         gathered = [[torch.empty_like(t) for _ in range(dist.get_world_size())] for t in local]
         for bucket, tensor in zip(gathered, local):
