@@ -134,3 +134,11 @@ def make_agent(tmp_path):
                                           f"train.params.algo.name={algo}", *overrides))
 
     return make
+
+
+def test_an_lstm_critic_needs_an_lstm_actor():
+    with pytest.raises(ValueError, match=r"central_value_config.network has an rnn section but the "
+                                         r"network has none: rl_games only steps an LSTM critic "
+                                         r"beside an LSTM actor-critic"):
+        check("task=EnvpoolLeapCube", "train=EnvpoolLeapCubeSAPG",
+              "+train.params.config.central_value_config.network.rnn={name: lstm, units: 8}")

@@ -15,18 +15,22 @@ SMALL = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=12",
 
 def run_epoch(agent):
     """One train_epoch; returns the rollout batch and the dataset the update used. Also keeps, in
-    ``agent.before_update``, what the agent held when the rollout ended (weights and normalisers,
-    buffer, last observation and dones, time-outs), for recomputing the targets by hand."""
+    ``agent.before_update``, what the agent held when the rollout ended (the value network's
+    weights and normalisers, buffer, last observation or state and dones, time-outs), for
+    recomputing the targets by hand."""
     seen = {}
     prepare = agent.prepare_dataset
 
     def recording(batch_dict):
         seen["rollout"] = {k: v.clone() if torch.is_tensor(v) else v for k, v in batch_dict.items()}
+        central = agent.has_central_value
         agent.before_update = {
-            "model": copy.deepcopy(agent.model.state_dict()),
+            "model": copy.deepcopy(agent._value_model().state_dict() if central
+                                   else agent.model.state_dict()),
             "buffer": {k: v.clone() for k, v in agent.experience_buffer.tensor_dict.items()
                        if torch.is_tensor(v)},
-            "last_obs": agent.obs["obs"].clone(), "last_dones": agent.dones.clone(),
+            "last_obs": agent.obs["states" if central else "obs"].clone(),
+            "last_dones": agent.dones.clone(),
             "time_outs": agent._time_outs.clone() if hasattr(agent, "_time_outs") else None}
         prepare(batch_dict)
         seen["dataset"] = {k: v.clone() if torch.is_tensor(v) else v
@@ -39,14 +43,16 @@ def run_epoch(agent):
 
 def one_step_td_by_loop(agent, envs, block):
     """TD(0) targets and the values ``V_block(s_t)`` of ``envs``' transitions, one state at a time
-    with the weights and value statistics the agent had when its rollout ended (an MLP), and
-    time-outs bootstrapped with ``V_block`` instead of the behaviour's value. ``(len(envs), H)``."""
+    with the weights and value statistics the agent had when its rollout ended (an MLP; the
+    asymmetric critic on the states when there is one), and time-outs bootstrapped with
+    ``V_block`` instead of the behaviour's value. ``(len(envs), H)``."""
     state = agent.before_update
-    model = copy.deepcopy(agent.model)
+    model = copy.deepcopy(agent._value_model())
     model.load_state_dict(state["model"])
     model.eval()
     buffer, gamma = state["buffer"], agent.gamma
-    horizon = buffer["obses"].shape[0]
+    inputs = buffer["states" if agent.has_central_value else "obses"]
+    horizon = inputs.shape[0]
 
     def value(obs):
         with torch.no_grad():
@@ -57,13 +63,13 @@ def one_step_td_by_loop(agent, envs, block):
     values = torch.zeros(len(envs), horizon)
     for i, e in enumerate(envs.tolist()):
         for t in range(horizon):
-            v = value(buffer["obses"][t, e])
+            v = value(inputs[t, e])
             stored = buffer["rewards"][t, e, 0].item()
             time_out = state["time_outs"][t, e].item()
             # rl_games stored r + gamma * V_behaviour(s_t) at a time-out: swap in V_block(s_t)
             reward = stored - gamma * buffer["values"][t, e, 0].item() * time_out + gamma * v * time_out
             last = t == horizon - 1
-            next_obs = state["last_obs"][e] if last else buffer["obses"][t + 1, e]
+            next_obs = state["last_obs"][e] if last else inputs[t + 1, e]
             next_done = (state["last_dones"][e] if last else buffer["dones"][t + 1, e]).item()
             targets[i, t] = reward + gamma * value(next_obs) * (1 - next_done)
             values[i, t] = v

@@ -36,11 +36,19 @@ def scalars(run_dir: Path) -> dict:
 
 LSTM = ["+train.params.network.rnn.name=lstm", "+train.params.network.rnn.units=16",
         "+train.params.network.rnn.layers=1", "+train.params.config.seq_length=4"]
+CRITIC = "{minibatch_size: 64, mini_epochs: 2, learning_rate: 3e-4, clip_value: True, " \
+         "normalize_input: True, truncate_grads: True, network: {name: actor_critic, " \
+         "central_value: True, mlp: {units: [16], activation: elu, initializer: {name: default}}%s}}"
+# the asymmetric critic on 3-d states, an MLP, and an LSTM beside the LSTM actor
+CENTRAL = ["task.env.numStates=3", f"+train.params.config.central_value_config={CRITIC % ''}"]
+LSTM_CENTRAL = [*LSTM, "task.env.numStates=3", "+train.params.config.central_value_config="
+                + CRITIC % ", rnn: {name: lstm, units: 8, layers: 1}"]
+NETWORKS = {"mlp": [], "lstm": LSTM, "central": CENTRAL, "lstm_central": LSTM_CENTRAL}
 
 
-@pytest.mark.parametrize("network", ["mlp", "lstm"])
+@pytest.mark.parametrize("network", sorted(NETWORKS))
 def test_cpo_resume_logs_what_an_uninterrupted_run_logs(repo, tmp_path, network):
-    common = [*CPO, *(LSTM if network == "lstm" else []), f"train_dir={tmp_path}"]
+    common = [*CPO, *NETWORKS[network], f"train_dir={tmp_path}"]
     train(repo, *common, "experiment=full", "max_iterations=4")
     train(repo, *common, "experiment=first", "max_iterations=2")
     (checkpoint,) = (tmp_path / "first" / "nn").glob("last_*_ep_2_*.pth")
@@ -51,15 +59,18 @@ def test_cpo_resume_logs_what_an_uninterrupted_run_logs(repo, tmp_path, network)
     frames_per_iteration = 16 * 8
     later = {2 * frames_per_iteration, 3 * frames_per_iteration}  # iterations 3, 4 (logged at
     # the frames before them)
-    for tag in ("losses/a_loss", "losses/c_loss", "losses/entropy", "info/last_lr",
-                summaries.AWAC_LOSS, summaries.DISCRIMINATOR_LOSS, summaries.ESS_RATE,
-                "rewards/step"):
+    tags = ["losses/a_loss", "losses/c_loss", "losses/entropy", "info/last_lr",
+            summaries.AWAC_LOSS, summaries.DISCRIMINATOR_LOSS, summaries.ESS_RATE, "rewards/step"]
+    for tag in tags + (["losses/cval_loss"] if "central" in network else []):
         assert later <= set(full[tag]), tag
     assert set(resumed) == set(full)
     for tag, values in full.items():
-        expected = {step: v for step, v in values.items() if step in later}
-        got = {step: v for step, v in resumed[tag].items() if step in later}
+        # rl_games' central value net logs at its frame count after the iteration, not before
+        steps = {3 * frames_per_iteration, 4 * frames_per_iteration} if "cval" in tag else later
+        expected = {step: v for step, v in values.items() if step in steps}
+        got = {step: v for step, v in resumed[tag].items() if step in steps}
         assert got == expected, tag
+        assert "cval" not in tag or len(got) == 2  # both resumed iterations' critic losses
 
     saved = torch.load(checkpoint, weights_only=False)
     assert saved["rlgames_cpo"]["algo"] == "cpo" and "discriminator_optimizer" in saved

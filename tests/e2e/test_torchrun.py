@@ -1,5 +1,6 @@
 """``torchrun --nproc_per_node=2 ... multi_gpu=True`` on the CPU (gloo): every rank steps its own
-envs, and ends with the same parameters, normalisers, discriminator and optimiser state."""
+envs, and ends with the same parameters, normalisers, discriminator, asymmetric critic and
+optimiser state."""
 
 import os
 import shutil
@@ -48,7 +49,8 @@ def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     assert len(ranks[0]["followers"]) == (0 if algo == "a2c_continuous" else 2)
     # different envs (each rank seeds its own), the same network and optimiser afterwards
     assert not torch.equal(ranks[0]["obs"], ranks[1]["obs"])
-    for key in ("model", "optimizer", "discriminator", "discriminator_optimizer"):
+    for key in ("model", "optimizer", "discriminator", "discriminator_optimizer",
+                "central_value", "central_value_optimizer"):
         if key in ranks[0]:
             assert_same(ranks[0][key], ranks[1][key], key)
     if algo == "cpo":
@@ -61,6 +63,25 @@ def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     assert len(list((run / "summaries").iterdir())) == 1
     assert len(list((run / "nn").glob("*.pth"))) == 1
     assert "frames 4.1k" in result.stdout  # 2 ranks x 16 envs x 64 steps per iteration
+
+
+@pytest.mark.parametrize("algo", ["cpo", "a2c_continuous"])
+def test_two_cpu_ranks_train_one_asymmetric_critic(repo, tmp_path, algo):
+    # rl_games' own multi-GPU code for the critic is NCCL/CUDA only; ours runs on gloo too
+    result = torchrun(repo, str(HERE / "torchrun_ranks.py"), str(tmp_path), "multi_gpu=True",
+                      "task=EnvpoolLeapCube", "train=EnvpoolLeapCubeCPO", f"train.params.algo.name={algo}",
+                      "num_envs=8", "max_iterations=2", "train.params.config.horizon_length=16",
+                      "train.params.config.minibatch_size_per_env=8",
+                      "train.params.config.central_value_config.minibatch_size_per_env=8",
+                      "experiment=ranks", f"train_dir={tmp_path}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2)]
+    assert not torch.equal(ranks[0]["obs"], ranks[1]["obs"])
+    for key in ("model", "optimizer", "central_value", "central_value_optimizer"):
+        assert_same(ranks[0][key], ranks[1][key], key)
+    # the critic's states normaliser saw both ranks' states
+    count = ranks[0]["central_value"]["model.running_mean_std.count"].item()
+    assert count > 8 * 16 + 1
 
 
 def test_train_py_under_torchrun(repo, tmp_path):

@@ -34,6 +34,9 @@ def recording(builder):
             result = train()
             state = {"model": agent.model.state_dict(), "optimizer": agent.optimizer.state_dict(),
                      "obs": agent.obs["obs"], "epoch": agent.epoch_num, "followers": followers}
+            if agent.has_central_value:
+                state["central_value"] = agent.central_value_net.state_dict()
+                state["central_value_optimizer"] = agent.central_value_net.optimizer.state_dict()
             if getattr(agent, "discriminator", None) is not None:
                 state["discriminator"] = agent.discriminator.state_dict()
                 state["discriminator_optimizer"] = agent.discriminator_optimizer.state_dict()

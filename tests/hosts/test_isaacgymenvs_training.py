@@ -7,6 +7,8 @@ import re
 import pytest
 from ige_fixture import needs_fixture, run_train
 
+from rlgames_cpo.compare.runs import read_scalars
+
 pytestmark = [needs_fixture, pytest.mark.slow]
 
 NUM_ENVS = 60  # a multiple of num_blocks = 6
@@ -63,3 +65,23 @@ def test_a_cpo_checkpoint_plays(tmp_path):
                        f"checkpoint={checkpoint}", "train.params.config.player.games_num=6")
     assert played.returncode == 0, played.stdout[-3000:] + played.stderr[-3000:]
     assert "playing with the cpo model" in played.stdout and "av reward:" in played.stdout
+
+
+@pytest.mark.parametrize("overrides", [
+    # ShadowHand's asymmetric critic (211-d states), MLP
+    ["task=ShadowHand", "train=ShadowHandPPOAsymm", "task.env.asymmetric_observations=True",
+     "train.params.algo.name=cpo"],
+    # AllegroHand's LSTM actor and LSTM asymmetric critic (88-d states). IsaacGymEnvs 1.5.1's
+    # AllegroHandLSTM task sets observationType no_vel, which its AllegroHand task refuses
+    # ("Unknown type of observations!", for PPO too): full_no_vel is its 50-d equivalent.
+    ["task=AllegroHandLSTM", "train=AllegroHandLSTMPPO", "task.env.observationType=full_no_vel",
+     "train.params.algo.name=sapg"],
+], ids=["ShadowHandPPOAsymm-cpo", "AllegroHandLSTMPPO-sapg"])
+def test_isaacgymenvs_asymmetric_critic_configs_train(tmp_path, overrides):
+    horizon = 8 if "ShadowHand" in overrides[0] else 16
+    out = trains_two_iterations(tmp_path, *overrides,
+                                f"train.params.config.minibatch_size={NUM_ENVS * horizon // 2}",
+                                "train.params.config.central_value_config.minibatch_size="
+                                f"{NUM_ENVS * horizon // 2}")
+    assert ", states 211," in out or ", states 88," in out
+    assert "losses/cval_loss" in read_scalars(tmp_path / "run" / "summaries")
