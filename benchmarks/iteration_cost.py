@@ -4,10 +4,13 @@ and update, and each algorithm's ratio to PPO, measured in one process.
     python benchmarks/iteration_cost.py                                  # the issue's target setup
     python benchmarks/iteration_cost.py --num-envs 240 --horizon 16 --iterations 5 --num-blocks 6
     python benchmarks/iteration_cost.py --train EnvpoolAntLSTMPPO       # the LSTM network
+    python benchmarks/iteration_cost.py --task EnvpoolLeapCube --train EnvpoolLeapCubePPO \
+        --units 512 256 128                          # the asymmetric critic (--no-central: without)
 
 rollout: rl_games' play_steps (env steps and policy inference; for cpo_disc the discriminator
 reward). targets: prepare_dataset (advantages, value normalisation, sapg's leader rows, cpo's
-AWAC rows, the diagnostics and the discriminator's training). update: the mini-epochs. Of the
+AWAC rows, the diagnostics and the discriminator's training). update: the mini-epochs, the
+asymmetric critic's included when the config has one. Of the
 targets column, `diag` is the diagnostics alone and `disc` the discriminator's training alone.
 One warm-up iteration is dropped.
 """
@@ -57,6 +60,14 @@ def measure(label: str, args) -> dict:
                  f"train.params.config.horizon_length={args.horizon}",
                  f"train.params.config.minibatch_size_per_env={args.horizon // args.minibatches}",
                  f"train.params.network.mlp.units=[{','.join(map(str, args.units))}]"]
+    if args.no_central:
+        overrides.append("~train.params.config.central_value_config")
+    elif "central_value_config" in compose_config(f"task={args.task}", f"train={args.train}"
+                                                  ).train.params.config:
+        overrides += [f"train.params.config.central_value_config.minibatch_size_per_env="
+                      f"{args.horizon // args.minibatches}",
+                      f"train.params.config.central_value_config.network.mlp.units="
+                      f"[{','.join(map(str, args.units))}]"]
     if algo != "a2c_continuous":
         overrides.append(f"++train.params.config.sapg.num_blocks={args.num_blocks}")
     if "LSTM" in args.train:
@@ -93,10 +104,12 @@ def main():
     parser.add_argument("--num-blocks", type=int, default=4, help="sapg/cpo num_blocks")
     parser.add_argument("--algos", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--no-central", action="store_true",
+                        help="drop the config's central_value_config (asymmetric critic)")
     args = parser.parse_args()
 
     print(f"{args.task} ({args.train}), num_envs {args.num_envs}, horizon {args.horizon}, "
-          f"MLP {args.units}, sapg/cpo num_blocks {args.num_blocks}, mean of {args.iterations} "
+          f"MLP {args.units}{', no central critic' if args.no_central else ''}, sapg/cpo num_blocks {args.num_blocks}, mean of {args.iterations} "
           "iterations after one warm-up")
     results = {algo: measure(algo, args) for algo in args.algos}
     columns = ("rollout", "targets", "diag", "disc", "update", "total")
