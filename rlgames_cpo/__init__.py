@@ -6,20 +6,46 @@
 
 __version__ = "0.1.0"
 
+RL_GAMES = "1.6.5"  # the rl-games release sapg/cpo are built on (pyproject.toml pins it)
 
-def register(runner) -> None:
+
+def check_rl_games() -> None:
+    """sapg and cpo subclass rl_games internals that differ between releases and forks; say so
+    before training when another rl_games is imported (Isaac Lab 2.x installs its own fork)."""
+    import importlib.metadata
+    import importlib.util
+
+    import rl_games
+
+    try:
+        installed = importlib.metadata.version("rl-games")
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    # rl-games 1.6.5's gym/gymnasium layer; the Isaac Lab fork (1.6.1 + patches) has none.
+    if installed != RL_GAMES or importlib.util.find_spec("rl_games.common.gym_compat") is None:
+        raise ImportError(
+            f"sapg/cpo need rl-games {RL_GAMES}, and the rl_games imported from "
+            f"{rl_games.__path__[0]} is another (installed version: {installed}; Isaac Lab 2.x "
+            "installs its fork isaac-sim/rl_games@python3.11, 1.6.1, on which sapg/cpo do not "
+            f"train): `pip install rl-games=={RL_GAMES}` (Isaac Lab's own PPO trains on it too)")
+
+
+def register(runner, *, ppo: bool = True) -> None:
     """Registers everything this package adds on an rl_games ``Runner``.
 
     Env backends, the block-conditioned model and network go into rl_games' global registries
     (``env_name: rlgames_cpo_envpool`` / ``rlgames_cpo_isaacgym``, ``block_continuous_a2c_logstd``,
-    ``block_actor_critic``); the ``sapg`` and ``cpo`` algorithms and players on ``runner``, and
-    ``a2c_continuous`` replaced by our subclasses of rl_games' agent (``PpoAgent``: torchrun on
-    CPUs too, exact resume, checkpoint on SIGINT/SIGTERM, non-finite checks) and player
-    (``PpoPlayer``: a clear message for another network's checkpoint), so PPO baselines train
-    and play under the same conditions.
+    ``block_actor_critic``); the ``sapg`` and ``cpo`` algorithms and players on ``runner``. With
+    ``ppo=True`` ``a2c_continuous`` is replaced by our subclasses of rl_games' agent
+    (``PpoAgent``: torchrun on CPUs too, exact resume, checkpoint on SIGINT/SIGTERM, non-finite
+    checks) and player (``PpoPlayer``: a clear message for another network's checkpoint), so PPO
+    baselines train and play under the same conditions. ``ppo=False`` leaves rl_games' PPO agent
+    as it is (what the Isaac Lab hook, ``rlgames_cpo.isaaclab``, does); the player is ours either
+    way, as it differs from rl_games' only in what it says of a checkpoint it cannot load.
 
     Args:
         runner: an ``rl_games.torch_runner.Runner``.
+        ppo: also replace rl_games' ``a2c_continuous`` agent by our ``PpoAgent``.
     """
     from rlgames_cpo.adapters.cpo_agent import CpoAgent
     from rlgames_cpo.adapters.networks import register_block_model
@@ -30,7 +56,8 @@ def register(runner) -> None:
 
     register_env_backends()
     register_block_model()
-    runner.algo_factory.register_builder("a2c_continuous", lambda **kwargs: PpoAgent(**kwargs))
+    if ppo:
+        runner.algo_factory.register_builder("a2c_continuous", lambda **kwargs: PpoAgent(**kwargs))
     runner.player_factory.register_builder("a2c_continuous", lambda **kwargs: PpoPlayer(**kwargs))
     runner.algo_factory.register_builder("sapg", lambda **kwargs: SapgAgent(**kwargs))
     runner.player_factory.register_builder("sapg", lambda **kwargs: SapgPlayer(**kwargs))

@@ -15,10 +15,10 @@ Every minibatch has ``minibatch_size`` rows; a mini-epoch has ``rows // minibatc
 from dataclasses import dataclass
 
 from rlgames_cpo.config import CpoConfig, SapgConfig
+from rlgames_cpo.core.blocks import BlockLayout
 from rlgames_cpo.core.minibatches import minibatch_count
+from rlgames_cpo.spelling import params_key
 
-MINIBATCH_KEY = "train.params.config.minibatch_size"
-CENTRAL_MINIBATCH_KEY = "train.params.config.central_value_config.minibatch_size"
 ENSEMBLES = ("sapg", "cpo")
 
 
@@ -44,7 +44,7 @@ def iteration_rows(params: dict) -> IterationRows:
     if algo not in ENSEMBLES:
         return IterationRows(on_policy)
     sapg = SapgConfig.from_config(config)
-    block_rows = num_envs // sapg.num_blocks * horizon
+    block_rows = BlockLayout(num_envs, sapg.num_blocks).block_size * horizon  # checks M | N first
     awac = 0
     if algo == "cpo" and CpoConfig.from_config(config).beta > 0:
         awac = (sapg.num_blocks - 1) * block_rows
@@ -85,13 +85,13 @@ def check_minibatches(params: dict) -> None:
         divisors = [d for d in range(1, seq_length + 1) if horizon % d == 0]
         raise ValueError(f"seq_length={seq_length} does not divide horizon_length={horizon}: the "
                          "LSTM trains on whole sequences of each env's rollout; use e.g. "
-                         f"train.params.config.seq_length={divisors[-1]}")
+                         f"{params_key('config.seq_length')}={divisors[-1]}")
     rows = iteration_rows(params)
-    _check_size(params, MINIBATCH_KEY, minibatch_size(config),
+    _check_size(params, params_key("config.minibatch_size"), minibatch_size(config),
                 seq_length if recurrent[0] else 1, rows, "")
     if central:
         critic_rows = IterationRows(rows.on_policy, rows.leader)  # no AWAC rows: no critic loss
-        _check_size(params, CENTRAL_MINIBATCH_KEY,
+        _check_size(params, params_key("config.central_value_config.minibatch_size"),
                     minibatch_size({**central, "num_actors": config["num_actors"]}),
                     seq_length if recurrent[1] else 1, critic_rows, "asymmetric critic")
 
@@ -103,7 +103,8 @@ def _check_size(params: dict, key: str, size, seq_length: int, rows: IterationRo
     batch = num_envs * horizon
     if isinstance(size, int) and size > 0 and batch % size == 0 and size % seq_length == 0:
         return
-    rule = f"it must divide the {batch} on-policy rows (num_envs={num_envs} x horizon_length={horizon})"
+    rule = (f"it must divide the {batch} on-policy rows (num_envs={num_envs} x "
+            f"horizon_length={horizon})")
     if seq_length > 1:
         rule += f" and be a multiple of seq_length={seq_length}"
     options = valid_minibatch_sizes(batch, seq_length, size if isinstance(size, int) else 0)

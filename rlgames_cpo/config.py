@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rlgames_cpo.spelling import params_key
+
 # cpo.discriminator.activation: the names rlgames_cpo.core.discriminator.ACTIVATIONS builds
 ACTIVATION_NAMES = ("elu", "relu", "silu", "tanh")
 
@@ -38,13 +40,13 @@ def check_types(instance, section: str) -> None:
             example = (f"[{','.join(map(str, field.default))}]" if isinstance(field.default, tuple)
                        else repr(field.default))
             raise ValueError(f"{section}.{field.name}={value!r} must be {requirement}: e.g. "
-                             f"train.params.config.{section}.{field.name}={example}")
+                             f"{params_key(f'config.{section}.{field.name}')}={example}")
 
 
 def _parse(cls, section: str, values):
     if values is not None and not isinstance(values, dict):
-        raise ValueError(f"train.params.config.{section}={values!r} must be a section of keys, "
-                         f"e.g. +train.params.config.{section}.<key>=<value>")
+        raise ValueError(f"{params_key('config.' + section)}={values!r} must be a section of keys, "
+                         f"e.g. +{params_key('config.' + section)}.<key>=<value>")
     values = dict(values or {})
     known = [f.name for f in dataclasses.fields(cls)]
     for key in values:

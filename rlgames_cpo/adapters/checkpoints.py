@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from rlgames_cpo.spelling import params_key
 from rl_games.algos_torch.torch_ext import AverageMeter
 
 KEY = "rlgames_cpo"
@@ -58,7 +59,7 @@ def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict,
     saved_algo = checkpoint.get(KEY, {}).get("algo")
     if algo is not None and saved_algo is not None and saved_algo != algo:
         return (f"checkpoint={path} was written by algo.name={saved_algo}, but this run is "
-                f"algo.name={algo}: resume it with train.params.algo.name={saved_algo}, play it with "
+                f"algo.name={algo}: resume it with {params_key('algo.name')}={saved_algo}, play it with "
                 "test=True (play mode uses the checkpoint's own algorithm), or train from scratch")
     details = _differences(checkpoint.get("model", {}), model_state, "")
     if central_state is not None:

@@ -12,6 +12,7 @@ from rlgames_cpo.core import coupling, rows
 from rlgames_cpo.core.blocks import LEADER
 from rlgames_cpo.core.conditioning import split_block_column
 from rlgames_cpo.core.discriminator import Discriminator, adversarial_reward, discriminator_loss
+from rlgames_cpo.spelling import params_key
 
 
 class CpoAgent(SapgAgent):
@@ -23,7 +24,7 @@ class CpoAgent(SapgAgent):
         params = super()._prepare_params(params)
         if self.sapg.num_blocks < 2:
             raise ValueError(f"cpo couples followers to a leader, so it needs sapg.num_blocks >= 2 "
-                             f"(got {self.sapg.num_blocks}): set train.params.config.sapg.num_blocks"
+                             f"(got {self.sapg.num_blocks}): set {params_key('config.sapg.num_blocks')}"
                              "=6 (the paper's value), or train one policy with algo.name=a2c_continuous")
         return params
 

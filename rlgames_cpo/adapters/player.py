@@ -10,15 +10,25 @@ from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.adapters.sapg_agent import with_block_env
 from rlgames_cpo.config import SapgConfig
 from rlgames_cpo.core.blocks import LEADER
+from rlgames_cpo.core.conditioning import append_block_column
 
 
 class PpoPlayer(PpoPlayerContinuous):
     """rl_games' continuous player whose ``restore`` says what differs when a checkpoint holds
     another network (another task's, usually) instead of failing inside ``load_state_dict``."""
 
+    ENSEMBLE = False  # plays sapg/cpo checkpoints
+
     def restore(self, fn):
-        problem = checkpoints.incompatibility(torch_ext.load_checkpoint(fn), fn, None,
-                                              self.model.state_dict())
+        checkpoint = torch_ext.load_checkpoint(fn)
+        saved_algo = checkpoint.get(checkpoints.KEY, {}).get("algo")
+        if saved_algo is not None and (saved_algo in ("sapg", "cpo")) != self.ENSEMBLE:
+            hint = (f"algo.name={saved_algo} (train.py's test=True takes it from the checkpoint; "
+                    f"Isaac Lab's play.py needs agent.params.algo.name={saved_algo})"
+                    if saved_algo in ("sapg", "cpo") else "the algorithm it was trained with")
+            raise ValueError(f"checkpoint {fn} was trained with algo.name={saved_algo} and this "
+                             f"player is another algorithm's: play it with {hint}")
+        problem = checkpoints.incompatibility(checkpoint, fn, None, self.model.state_dict())
         if problem:
             raise ValueError(f"{problem}; play it with the task it was trained on")
         super().restore(fn)
@@ -26,7 +36,14 @@ class PpoPlayer(PpoPlayerContinuous):
 
 class SapgPlayer(PpoPlayer):
     """Evaluates block ``player.block`` (default 0, the leader) on all ``num_envs`` envs; any
-    ``num_envs`` works, it need not be a multiple of ``num_blocks``."""
+    ``num_envs`` works, it need not be a multiple of ``num_blocks``.
+
+    rl_games' ``run()`` steps the block-indexed env, whose observations carry the block column;
+    a host's own play loop (Isaac Lab's ``play.py``) steps its env and hands ``get_action`` the
+    raw observations, which get the column here.
+    """
+
+    ENSEMBLE = True
 
     def __init__(self, params):
         config = params["config"]
@@ -40,3 +57,8 @@ class SapgPlayer(PpoPlayer):
         blocks = torch.full((config["num_actors"],), block, dtype=torch.long)
         super().__init__(with_block_env(params, blocks, sapg.num_blocks, sapg.embedding_dim,
                                         config.get("device_name", "cuda")))
+
+    def get_action(self, obs, is_deterministic=False):
+        if isinstance(obs, torch.Tensor) and obs.shape[-1] == self.obs_shape[-1] - 1:
+            obs = append_block_column(obs, torch.full(obs.shape[:-1], self.block, device=obs.device))
+        return super().get_action(obs, is_deterministic)

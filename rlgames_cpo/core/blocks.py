@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from rlgames_cpo import spelling
+
 # Deviation from the public SAPG code: the leader is the first block, not the last.
 LEADER = 0
 
@@ -27,7 +29,7 @@ class BlockLayout:
             options = [n for n in (lower, lower + self.num_blocks) if n > 0]
             raise ValueError(
                 f"sapg.num_blocks={self.num_blocks} does not divide num_envs={self.num_envs}: use "
-                + " or ".join(f"num_envs={n}" for n in options)
+                + " or ".join(spelling.num_envs(n) for n in options)
                 + f", or a num_blocks that divides {self.num_envs}")
 
     @property
