@@ -28,6 +28,16 @@ CENTRAL_VALUE_COUNTERS = ("frame", "epoch_num", "lr")
 ROLLOUT_CARRY = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
 
 
+def check_mixed_precision(config: dict) -> None:
+    """rl_games 1.6.5 autocasts with ``torch.amp.autocast('cuda', bfloat16)``, which leaves CPU
+    tensors in float32 (and its GradScaler disables itself): on a CPU the flag would do nothing."""
+    device = str(config.get("device", "cuda:0"))
+    if config.get("mixed_precision") and not device.startswith("cuda"):
+        raise ValueError(f"mixed_precision=True needs a CUDA device, and this run is on {device}: "
+                         "rl_games autocasts on CUDA only, so it would silently train in float32; "
+                         "set train.params.config.mixed_precision=False")
+
+
 class PpoAgent(A2CAgent):
     """rl_games' ``A2CAgent`` plus multi-process training on any device, exact resume, stop
     signals and non-finite checks. Subclasses may override ``_prepare_params`` (the params the
@@ -38,6 +48,7 @@ class PpoAgent(A2CAgent):
         config = params["config"]
         self.algo_name = params["algo"]["name"]
         batching.check_minibatches(params)  # before rl_games builds the envs
+        check_mixed_precision(config)
         self.ranks = distributed.Ranks()
         if config.get("multi_gpu"):
             self.ranks = distributed.join(config.get("device", "cuda:0"))

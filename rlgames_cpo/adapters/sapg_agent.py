@@ -300,7 +300,7 @@ class SapgAgent(PpoAgent):
         """``model`` (the actor-critic by default) in eval mode (normalisers frozen) and no grad;
         every module's mode is restored afterwards (input normalisers stay frozen through the
         update)."""
-        model = model or self.model
+        model = self.model if model is None else model
         modes = [(module, module.training) for module in model.modules()]
         model.eval()
         try:
@@ -314,7 +314,7 @@ class SapgAgent(PpoAgent):
         """``model``'s (the actor-critic's by default) outputs on ``input_dict``'s rows, in eval
         mode, ``EVAL_ROWS`` rows (whole sequences for an LSTM) per forward; tensors of every
         row, concatenated."""
-        model = model or self.model
+        model = self.model if model is None else model
         rows = len(input_dict["obs"])
         unit = input_dict.get("seq_length", 1) if input_dict.get("rnn_states") is not None else 1
         step = max(EVAL_ROWS // unit, 1) * unit
