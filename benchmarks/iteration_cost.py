@@ -4,6 +4,8 @@ and update, and each algorithm's ratio to PPO, measured in one process.
     python benchmarks/iteration_cost.py                                  # the issue's target setup
     python benchmarks/iteration_cost.py --num-envs 240 --horizon 16 --iterations 5 --num-blocks 6
     python benchmarks/iteration_cost.py --train EnvpoolAntLSTMPPO       # the LSTM network
+    python benchmarks/iteration_cost.py --paper-scale --device cuda:0   # 24,576 envs, synthetic env
+    python benchmarks/iteration_cost.py --paper-scale --num-envs 1536    # the same, smaller, on a CPU
     python benchmarks/iteration_cost.py --task EnvpoolLeapCube --train EnvpoolLeapCubePPO \
         --units 512 256 128                          # the asymmetric critic (--no-central: without)
 
@@ -13,6 +15,11 @@ AWAC rows, the diagnostics and the discriminator's training). update: the mini-e
 asymmetric critic's included when the config has one. Of the
 targets column, `diag` is the diagnostics alone and `disc` the discriminator's training alone.
 One warm-up iteration is dropped.
+
+--paper-scale: the learner at the paper's ShadowHand settings on a synthetic vec env of torch
+tensors (cfg/task/Synthetic.yaml: ShadowHand's 211 observations and 20 actions, no simulator):
+N = 24,576 envs (or --num-envs), M = 6 blocks, H = 8, MLP [512, 512, 256, 128], minibatch 4N,
+5 mini-epochs, cpo_disc with the paper's [1024, 1024, 512, 512] discriminator (CPO Appendix A.7).
 """
 
 import argparse
@@ -55,11 +62,14 @@ def timed(agent, name: str, timings: dict) -> None:
 def measure(label: str, args) -> dict:
     algo, extra = VARIANTS[label]
     overrides = [f"task={args.task}", f"train={args.train}", f"num_envs={args.num_envs}",
-                 f"train.params.algo.name={algo}", *extra, "rl_device=cpu", "experiment=bench",
+                 f"train.params.algo.name={algo}", *extra, f"rl_device={args.device}",
+                 "experiment=bench",
                  f"train_dir={tempfile.mkdtemp()}",
                  f"train.params.config.horizon_length={args.horizon}",
                  f"train.params.config.minibatch_size_per_env={args.horizon // args.minibatches}",
                  f"train.params.network.mlp.units=[{','.join(map(str, args.units))}]"]
+    if args.mini_epochs:
+        overrides.append(f"train.params.config.mini_epochs={args.mini_epochs}")
     if args.no_central:
         overrides.append("~train.params.config.central_value_config")
     elif "central_value_config" in compose_config(f"task={args.task}", f"train={args.train}"
@@ -104,11 +114,21 @@ def main():
     parser.add_argument("--num-blocks", type=int, default=4, help="sapg/cpo num_blocks")
     parser.add_argument("--algos", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--mini-epochs", type=int, default=None, help="default: the config's")
+    parser.add_argument("--device", default="cpu", help="rl_device: cpu or cuda:N")
+    parser.add_argument("--paper-scale", action="store_true",
+                        help="the paper's ShadowHand settings on the synthetic env (see above)")
     parser.add_argument("--no-central", action="store_true",
                         help="drop the config's central_value_config (asymmetric critic)")
     args = parser.parse_args()
+    if args.paper_scale:  # CPO Appendix A.7, ShadowHand; explicit flags of these keys are ignored
+        num_envs = args.num_envs if "--num-envs" in sys.argv else 24576
+        args.task, args.train, args.num_envs, args.horizon = "Synthetic", "EnvpoolAntPPO", num_envs, 8
+        args.minibatches, args.units, args.num_blocks = 2, [512, 512, 256, 128], 6
+        args.mini_epochs = 5
 
-    print(f"{args.task} ({args.train}), num_envs {args.num_envs}, horizon {args.horizon}, "
+    print(f"{args.task} ({args.train}), {args.device}, num_envs {args.num_envs}, horizon {args.horizon}, "
+          f"{args.mini_epochs or 'config'} mini-epochs, "
           f"MLP {args.units}{', no central critic' if args.no_central else ''}, sapg/cpo num_blocks {args.num_blocks}, mean of {args.iterations} "
           "iterations after one warm-up")
     results = {algo: measure(algo, args) for algo in args.algos}

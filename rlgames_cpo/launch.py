@@ -115,6 +115,11 @@ def env_config(cfg: DictConfig) -> dict:
             "headless": cfg.headless,
             "multi_gpu": cfg.multi_gpu,
         }
+    if backend == "synthetic":
+        env = cfg.task.env
+        return {"num_obs": env.numObservations, "num_actions": env.numActions,
+                "num_states": env.get("numStates", 0), "device": cfg.rl_device, "seed": cfg.seed,
+                "episode_length": env.episodeLength}
     raise ValueError(f"task.backend={backend!r} is unknown: use one of {sorted(BACKEND_ENV_NAMES)}")
 
 
