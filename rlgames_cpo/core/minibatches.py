@@ -92,6 +92,9 @@ class ShuffledMinibatches:
         return batch
 
     def update_mu_sigma(self, mu: torch.Tensor, sigma: torch.Tensor) -> None:
-        """Stores the latest policy outputs of the last minibatch (rl_games' KL bookkeeping)."""
-        self.values_dict["mu"][self.last_rows] = mu
-        self.values_dict["sigma"][self.last_rows] = sigma
+        """Stores the latest policy outputs of the last minibatch (rl_games' KL bookkeeping);
+        under mixed precision they come in bfloat16, cast to the stored dtype (an index put,
+        unlike rl_games' slice assignment, does not cast)."""
+        for key, value in (("mu", mu), ("sigma", sigma)):
+            stored = self.values_dict[key]
+            stored[self.last_rows] = value.to(stored.dtype)
