@@ -5,7 +5,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from rlgames_cpo.config import CpoConfig, SapgConfig
-from rlgames_cpo.envs.registry import ENVPOOL
+from rlgames_cpo.envs.registry import ENVPOOL, SYNTHETIC
 from rlgames_cpo.hydra_setup import (CFG_DIR, compose_config, embedded_tasks, missing_task_error,
                                      task_from_argv)
 from rlgames_cpo.launch import prepare, rl_games_params
@@ -16,7 +16,7 @@ TRAIN_CONFIGS = sorted(p.stem for p in (CFG_DIR / "train").glob("*.yaml"))
 def test_every_embedded_task_has_a_ppo_config():
     assert embedded_tasks() == ["EnvpoolAnt", "EnvpoolHalfCheetah", "EnvpoolHumanoid",
                                 "EnvpoolLeapCube", "EnvpoolMountainCar", "EnvpoolPendulum",
-                                "EnvpoolShadowHandBlock"]
+                                "EnvpoolShadowHandBlock", "Synthetic"]
     for algo in ("PPO", "SAPG", "CPO"):
         assert {f"{task}{algo}" for task in embedded_tasks()} <= set(TRAIN_CONFIGS)
 
@@ -39,8 +39,11 @@ def test_every_train_config_composes_into_rl_games_params(train):
     cfg = prepare(compose_config(f"task={task}", f"train={train}", "experiment=x"))
     params = rl_games_params(cfg)
     config = params["config"]
-    assert config["env_name"] == ENVPOOL
-    assert config["env_config"]["task_id"] == cfg.task.env.envpoolId
+    if cfg.task.backend == "synthetic":
+        assert config["env_name"] == SYNTHETIC and config["env_config"]["num_actions"] == 20
+    else:
+        assert config["env_name"] == ENVPOOL
+        assert config["env_config"]["task_id"] == cfg.task.env.envpoolId
     assert config["device"] == config["device_name"] == "cpu"
     assert config["torch_compile"] is False
     assert config["bounds_loss_coef"] > 0
@@ -51,7 +54,8 @@ def test_every_train_config_composes_into_rl_games_params(train):
     if params["algo"]["name"] in ("sapg", "cpo"):
         sapg = SapgConfig.from_config(config)
         assert config["num_actors"] % sapg.num_blocks == 0
-        assert "central_value_config" not in config
+        # the asymmetric critic where the task gives privileged states, as in its PPO config
+        assert ("central_value_config" in config) == bool(cfg.task.env.get("stateKeys"))
     if params["algo"]["name"] == "cpo":
         CpoConfig.from_config(config)
 
