@@ -176,7 +176,10 @@ def main(argv=None):
         parser.error("--iterations must be at least 2 (the first one is not timed)")
     if not (FIXTURE / "isaacgymenvs" / "__init__.py").is_file():
         raise SystemExit(f"the IsaacGymEnvs fixture is not at {FIXTURE}")
-    env = environment(install_wheels(args.wheels) if args.wheels else None)
+    site = install_wheels(args.wheels) if args.wheels else None
+    if site:
+        sys.path.insert(0, str(site))  # this process reads the runs' TensorBoard files too
+    env = environment(site)
     configs = QUICK if args.quick else list(itertools.product(
         ALGOS, NETWORKS, (False, True), (False, True)))
 
