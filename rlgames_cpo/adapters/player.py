@@ -17,7 +17,7 @@ class PpoPlayer(PpoPlayerContinuous):
     """rl_games' continuous player whose ``restore`` says what differs when a checkpoint holds
     another network (another task's, usually) instead of failing inside ``load_state_dict``."""
 
-    ENSEMBLE = False  # plays sapg/cpo checkpoints
+    ENSEMBLE = False  # whether it plays sapg/cpo checkpoints (SapgPlayer) or others
 
     def restore(self, fn):
         checkpoint = torch_ext.load_checkpoint(fn)
