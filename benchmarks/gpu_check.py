@@ -12,9 +12,9 @@ checkpoint is reloaded and played. One table: config, s/iteration, peak GPU memo
 are installed from DIR's wheels with ``pip install --no-index --target`` into a scratch folder
 put first on the runs' PYTHONPATH; nothing is installed into the interpreter.
 
-On a CPU, mixed_precision is refused by the agent (rl_games autocasts on CUDA only, so it would
-silently train in float32), which the table shows as an expected refusal.
-Exit status 0 when every run passed (or was refused as expected), 1 otherwise.
+On a CPU mixed_precision does nothing (rl_games autocasts on CUDA only; the agent says so and
+trains in float32): the table marks those rows.
+Exit status 0 when every run passed, 1 otherwise.
 """
 
 import argparse
@@ -125,15 +125,8 @@ def check(config, args, env) -> dict:
                      f"amp={'on' if mixed else 'off'}",
            "wall": time.perf_counter() - start, "s_it": float("nan"), "peak": None}
     output = trained.stdout + trained.stderr
-    expected_refusal = mixed and args.device == "cpu"
     if trained.returncode:
-        refused = expected_refusal and "mixed_precision=True needs a CUDA device" in output
-        row["result"] = ("refused as expected (CPU)" if refused
-                         else f"FAIL (train): {last_error(output)}")
-        row["ok"] = refused
-        return row
-    if expected_refusal:
-        row.update(ok=False, result="FAIL: mixed_precision on the CPU was not refused")
+        row.update(ok=False, result=f"FAIL (train): {last_error(output)}")
         return row
     row["s_it"] = seconds_per_iteration(folder)
     peaks = [int(line.split("=")[1]) for line in trained.stdout.splitlines()
@@ -152,7 +145,9 @@ def check(config, args, env) -> dict:
     if played.returncode or "av reward:" not in played.stdout:
         row.update(ok=False, result=f"FAIL (play): {last_error(played.stdout + played.stderr)}")
         return row
-    row.update(ok=True, result="pass (trained, reloaded, played)")
+    float32 = mixed and "has no effect on cpu" in trained.stdout
+    row.update(ok=True, result="pass (trained, reloaded, played)"
+               + (" in float32: no autocast on the CPU" if float32 else ""))
     return row
 
 

@@ -1,8 +1,7 @@
 """Mixed precision as far as a CPU runs it: rl_games autocasts on CUDA only (bfloat16), so here
-a cpo iteration with every term on runs inside CPU bfloat16 autocast, and the flag itself is
-refused on the CPU with the reason."""
+a cpo iteration with every term on runs inside CPU bfloat16 autocast, and the flag itself, a
+no-op on the CPU, says so."""
 
-import pytest
 import torch
 from agent_helpers import SMALL, run_epoch
 
@@ -46,7 +45,9 @@ def test_a_cpo_iteration_with_every_term_runs_under_bfloat16_autocast(make_agent
     assert torch.isfinite(dataset["advantages"]).all()
 
 
-def test_mixed_precision_on_the_cpu_is_refused_with_the_reason(make_agent):
-    with pytest.raises(ValueError, match=r"mixed_precision=True needs a CUDA device, and this run "
-                                         r"is on cpu: rl_games autocasts on CUDA only"):
-        make_agent(*SMALL, "train.params.config.mixed_precision=True", algo="cpo")
+def test_mixed_precision_on_the_cpu_says_it_trains_in_float32(make_agent, capsys):
+    # stock configs set it (IsaacGymEnvs' AllegroKuka, Humanoid, Anymal): they must still run
+    agent = make_agent(*SMALL, "train.params.config.mixed_precision=True", algo="cpo")
+    assert "mixed_precision=True has no effect on cpu: rl_games autocasts on CUDA only, so this " \
+           "run trains in float32" in capsys.readouterr().out
+    run_epoch(agent)

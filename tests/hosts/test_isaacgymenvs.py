@@ -16,7 +16,7 @@ from ige_fixture import (CFG, REPO, fixture_env, fixture_train_configs, needs_fi
 pytestmark = needs_fixture
 
 OURS = sorted(p.stem for p in (REPO / "cfg" / "train").glob("*.yaml")
-              if not p.stem.startswith("Envpool"))
+              if not p.stem.startswith(("Envpool", "Synthetic")))  # IsaacGymEnvs tasks only
 
 
 def compose(*command_lines) -> list:
