@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # rlgames_cpo, for reading the runs' TensorBoard files
 FIXTURE = REPO.parent / "shared" / "fixtures" / "isaacgymenvs"
 # network: (IsaacGymEnvs train config, extra overrides); all ShadowHand, the paper's task
 NETWORKS = {
@@ -96,8 +97,7 @@ def overrides(algo, network, compile_, mixed, device, num_envs, iterations, fold
 
 def seconds_per_iteration(folder: Path) -> float:
     """Median of rl_games' per-epoch play + update times after the first (compile, warm-up)."""
-    sys.path.insert(0, str(REPO))
-    from rlgames_cpo.compare.runs import read_scalars
+    from rlgames_cpo.compare.runs import read_scalars  # after --wheels put its packages on sys.path
 
     scalars = read_scalars(folder / "run" / "summaries")
     play = dict(zip(*scalars.get("performance/step_inference_time", ((), ()))))
