@@ -44,9 +44,10 @@ class SyntheticVecEnv(IVecEnv):
 
     def _obs(self) -> dict:
         obs = {"obs": self.observation}
-        if self.state_space.shape[0]:
-            obs["states"] = torch.cat([self.observation, self._noise(self.state_space.shape[0])],
-                                      dim=1)[:, :self.state_space.shape[0]]
+        num_states, num_obs = self.state_space.shape[0], self.observation_space.shape[0]
+        if num_states:  # privileged states: the observation, then fresh noise past its size
+            extra = [self._noise(num_states - num_obs)] if num_states > num_obs else []
+            obs["states"] = torch.cat([self.observation[:, :num_states], *extra], dim=1)
         return obs
 
     def reset(self) -> dict:
