@@ -133,6 +133,11 @@ def main(argv=None):
     incomplete = [r["path"] for r in summary["runs"] if not r["complete"]]
     if incomplete:
         print(f"incomplete runs (not averaged in past their last step): {', '.join(incomplete)}")
+    silent = [path for row in summary["final_performance"].values()
+              for path in row["no_episode_ended"]]
+    if silent:
+        print(f"runs with no episode ended by {summary['budget_env_steps']:,.0f} env steps (no "
+              f"return to average; train longer than an episode): {', '.join(silent)}")
     print(f"report written to {args.out}/")
 
 

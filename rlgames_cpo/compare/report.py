@@ -23,18 +23,23 @@ def by_algo(runs) -> dict:
 
 
 def final_performance(runs, budget: float) -> dict:
-    """Per algorithm: the leader return of every run at ``budget`` env steps; runs that did not
-    reach it are listed apart, never averaged in."""
+    """Per algorithm: the leader return of every run at ``budget`` env steps. Listed apart, never
+    averaged in: runs that stopped before the budget (``incomplete``) and runs that trained that
+    far but had no episode end by then (``no_episode_ended``: rl_games logs no return until one
+    does; on MountainCar, whose time limit is 999 steps, that means no leader env reached the
+    flag)."""
     table = {}
     for algo, group in by_algo(runs).items():
-        values, short = [], []
+        values, short, silent = [], [], []
         for run in group:
             value = stats.value_at(*run.curve(RETURN), budget)
-            if np.isnan(value):
+            if run.last_step < budget:
                 short.append(str(run.path))
+            elif np.isnan(value):
+                silent.append(str(run.path))
             else:
                 values.append(value)
-        table[algo] = {"values": values, "incomplete": short,
+        table[algo] = {"values": values, "incomplete": short, "no_episode_ended": silent,
                        "mean": float(np.mean(values)) if values else None,
                        "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0}
     bold = stats.bold_set({k: v["values"] for k, v in table.items()})
@@ -60,11 +65,13 @@ def diagnostics_table(runs, step: float) -> dict:
 def markdown_final(table: dict, budget: float) -> str:
     lines = [f"Leader return at {budget:,.0f} env steps (mean ± std over seeds; bold: best and "
              "those not significantly different by Welch's t-test, p > 0.05)", "",
-             "| algorithm | return | seeds | incomplete runs |", "|---|---|---|---|"]
+             "| algorithm | return | seeds | incomplete runs | runs with no episode ended |",
+             "|---|---|---|---|---|"]
     for algo, row in table.items():
         cell = "n/a" if row["mean"] is None else f"{row['mean']:.1f} ± {row['std']:.1f}"
         cell = f"**{cell}**" if row["bold"] else cell
-        lines.append(f"| {algo} | {cell} | {len(row['values'])} | {len(row['incomplete'])} |")
+        lines.append(f"| {algo} | {cell} | {len(row['values'])} | {len(row['incomplete'])} | "
+                     f"{len(row['no_episode_ended'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -122,7 +129,8 @@ def kl_snapshots(runs, out: Path, count: int = 3) -> list:
 def write_report(runs, out: Path, budget: float = None, diagnostics_step: float = None) -> dict:
     """Writes curves.png, final_performance.md, diagnostics.md, kl_*.png and summary.json to
     ``out``; returns the summary. ``budget`` defaults to the smallest last step of the complete
-    runs (equal env-step budget), ``diagnostics_step`` to the budget."""
+    runs (equal env-step budget, whether or not their episodes had ended), ``diagnostics_step``
+    to the budget."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     complete = [run for run in runs if run.complete] or runs

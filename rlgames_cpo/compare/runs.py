@@ -35,7 +35,8 @@ class Run:
 
     @property
     def last_step(self) -> float:
-        steps, _ = self.scalars.get(RETURN, (np.zeros(1), None))
+        """Env steps at the run's last logged iteration (whether or not an episode had ended)."""
+        steps, _ = self.curve(EPOCHS)
         return float(steps[-1]) if len(steps) else 0.0
 
     def curve(self, tag: str = RETURN):

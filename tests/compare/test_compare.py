@@ -23,7 +23,8 @@ def fake_run(root, name, algo, seed, returns, steps_per_epoch, max_epochs, diagn
     writer = SummaryWriter(str(path / "summaries"))
     for epoch, value in enumerate(returns, start=1):
         step = epoch * steps_per_epoch
-        writer.add_scalar("rewards/step", value, step)
+        if value is not None:  # None: no episode has ended yet, so rl_games logs no return
+            writer.add_scalar("rewards/step", value, step)
         writer.add_scalar("info/epochs", epoch, step)
         for tag, v in (diagnostics or {}).items():
             writer.add_scalar(tag, v, step)
@@ -77,8 +78,34 @@ def test_report_flags_incomplete_runs_and_never_averages_them(tmp_path):
     assert summary["diagnostics"]["ppo"]["ess_rate"] is None
     assert [r["complete"] for r in summary["runs"] if r["path"].endswith("cpo_s2")] == [False]
     table = (out / "final_performance.md").read_text()
-    assert "| cpo | **93.0 ± 7.1** | 2 | 1 |" in table and "| ppo | 19.0 ± 10.0 | 3 | 0 |" in table
+    assert "| cpo | **93.0 ± 7.1** | 2 | 1 | 0 |" in table and "| ppo | 19.0 ± 10.0 | 3 | 0 | 0 |" in table
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_runs_that_trained_but_ended_no_episode_are_counted_apart(tmp_path, capsys):
+    # MountainCar at 4096 envs x 15 iterations of 64 steps: 960 steps per env, under the 999-step
+    # time limit, so only episodes that reach the flag end; PPO's leader ended none and rl_games
+    # logged no return at all. The budget must still be the runs' common end, not 0.
+    runs = tmp_path / "runs"
+    for seed in (0, 1):
+        fake_run(runs, f"sapg_s{seed}", "sapg", seed, [None] * 6 + [60.0 + seed] * 4, 100, 10)
+    fake_run(runs, "sapg_s2", "sapg", 2, [None] * 10, 100, 10)
+    for seed in (0, 1):
+        fake_run(runs, f"ppo_s{seed}", "a2c_continuous", seed, [None] * 10, 100, 10)
+    fake_run(runs, "ppo_s2", "a2c_continuous", 2, [None] * 4, 100, 10)  # stopped at step 400
+    out = tmp_path / "report"
+    main(["--runs", str(runs / "*"), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["budget_env_steps"] == 1000
+    final = summary["final_performance"]
+    assert final["sapg"]["values"] == [60.0, 61.0]
+    assert final["sapg"]["no_episode_ended"] == [str(runs / "sapg_s2")]
+    assert final["ppo"]["values"] == [] and final["ppo"]["mean"] is None
+    assert final["ppo"]["no_episode_ended"] == [str(runs / f"ppo_s{s}") for s in (0, 1)]
+    assert final["ppo"]["incomplete"] == [str(runs / "ppo_s2")]
+    table = (out / "final_performance.md").read_text()
+    assert "| sapg | **60.5 ± 0.7** | 2 | 0 | 1 |" in table and "| ppo | n/a | 0 | 1 | 2 |" in table
+    assert "no episode ended by 1,000 env steps" in capsys.readouterr().out
 
 
 @pytest.mark.slow
