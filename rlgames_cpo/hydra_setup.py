@@ -6,7 +6,7 @@ from pathlib import Path
 from rlgames_cpo.hosts import isaacgymenvs
 
 CFG_DIR = Path(__file__).resolve().parent.parent / "cfg"
-DEFAULT_TASK = "EnvpoolAnt"  # cfg/config.yaml's
+DEFAULT_TASK = "EnvpoolMountainCar"  # cfg/config.yaml's (a test keeps the two equal)
 
 
 def register_resolvers() -> None:

@@ -6,8 +6,8 @@ from omegaconf import OmegaConf
 
 from rlgames_cpo.config import CpoConfig, SapgConfig
 from rlgames_cpo.envs.registry import ENVPOOL, SYNTHETIC
-from rlgames_cpo.hydra_setup import (CFG_DIR, compose_config, embedded_tasks, missing_task_error,
-                                     task_from_argv)
+from rlgames_cpo.hydra_setup import (CFG_DIR, DEFAULT_TASK, compose_config, embedded_tasks,
+                                     missing_task_error, task_from_argv)
 from rlgames_cpo.launch import prepare, rl_games_params
 
 TRAIN_CONFIGS = sorted(p.stem for p in (CFG_DIR / "train").glob("*.yaml"))
@@ -21,9 +21,15 @@ def test_every_embedded_task_has_a_ppo_config():
         assert {f"{task}{algo}" for task in embedded_tasks()} <= set(TRAIN_CONFIGS)
 
 
-def test_defaults_are_the_embedded_ant_with_cpo():
+def test_defaults_are_the_sweeps_choice_mountaincar_with_cpo():
     cfg = compose_config()
-    assert cfg.task.name == "EnvpoolAnt" and cfg.train.params.algo.name == "cpo"
+    assert cfg.task.name == "EnvpoolMountainCar" == DEFAULT_TASK
+    assert cfg.train.params.algo.name == "cpo"
+    # docs/results.md, "The sweep behind the default": 4 blocks of 256, 3.9M steps, the
+    # adversarial reward on
+    config = rl_games_params(prepare(compose_config("experiment=x")))["config"]
+    assert (config["num_actors"], config["max_epochs"], config["horizon_length"]) == (1024, 60, 64)
+    assert config["sapg"]["num_blocks"] == 4 and config["cpo"]["lambda_adv"] == 0.01
     assert cfg.train_dir == "runs" and cfg.rl_device == "auto"
     for key in ("task", "train", "num_envs", "seed", "torch_deterministic", "max_iterations",
                 "experiment", "test", "checkpoint", "rl_device", "multi_gpu", "headless",
@@ -102,7 +108,7 @@ def test_top_level_overrides_reach_rl_games():
 
 def test_experiment_defaults_to_task_and_time():
     config = rl_games_params(prepare(compose_config()))["config"]
-    assert config["name"].startswith("EnvpoolAnt_") and config["train_dir"] == "runs"
+    assert config["name"].startswith("EnvpoolMountainCar_") and config["train_dir"] == "runs"
     nested = rl_games_params(prepare(compose_config("experiment=grp/s1")))["config"]
     assert (nested["name"], nested["full_experiment_name"], nested["train_dir"]) == \
         ("s1", "s1", "runs/grp")  # rl_games names checkpoint files after the run
@@ -128,7 +134,7 @@ def test_missing_simulator_is_a_clear_error():
 
 def test_resolved_config_is_plain_data():
     cfg = prepare(compose_config())
-    assert OmegaConf.to_container(cfg, resolve=True)["task"]["env"]["numEnvs"] == 64
+    assert OmegaConf.to_container(cfg, resolve=True)["task"]["env"]["numEnvs"] == 1024
 
 
 def test_cuda_without_cuda_names_the_fix():
@@ -171,12 +177,13 @@ def test_isaacgymenvs_cpo_configs_hold_the_paper_values(train):
 def test_play_mode_takes_the_model_of_the_checkpoints_run(tmp_path):
     from rlgames_cpo.launch import with_trained_model
 
-    trained = prepare(compose_config("train=EnvpoolAntSAPG", "experiment=r",
+    trained = prepare(compose_config("task=EnvpoolAnt", "train=EnvpoolAntSAPG", "experiment=r",
                                      f"train_dir={tmp_path}"))
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "config.yaml").write_text(OmegaConf.to_yaml(trained, resolve=True))
     checkpoint = tmp_path / "r" / "nn" / "r.pth"
-    playing = rl_games_params(prepare(compose_config("experiment=p", "num_envs=4")))  # CPO default
+    playing = rl_games_params(prepare(compose_config("task=EnvpoolAnt", "experiment=p",
+                                                     "num_envs=4")))  # EnvpoolAntCPO
     params = with_trained_model(playing, str(checkpoint), "EnvpoolAnt")
     assert params["algo"]["name"] == "sapg" and "cpo" not in params["config"]
     assert params["config"]["sapg"]["num_blocks"] == 4 and params["config"]["num_actors"] == 4

@@ -56,7 +56,7 @@ def check(*overrides):
 ])
 def test_a_bad_value_is_named_with_a_fix(override, message):
     with pytest.raises(ValueError, match=message):
-        check("train=EnvpoolAntCPO", override)
+        check("task=EnvpoolAnt", "train=EnvpoolAntCPO", override)
 
 
 def test_sequences_of_zero_length_are_refused():

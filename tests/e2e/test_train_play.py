@@ -21,7 +21,7 @@ def test_ant_ppo_trains_writes_run_layout_and_plays(train_py, tmp_path):
     assert config["train"]["params"]["config"]["max_epochs"] == 3
     assert "epoch 3/3 | frames 12.3k | reward" in out and "ETA" in out
 
-    played = train_py("test=True", f"checkpoint={checkpoints[0]}", "num_envs=4")
+    played = train_py("task=EnvpoolAnt", "test=True", f"checkpoint={checkpoints[0]}", "num_envs=4")
     assert "av reward:" in played
 
 
