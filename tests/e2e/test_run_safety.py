@@ -155,8 +155,11 @@ def test_ctrl_c_on_a_grid_lets_the_run_write_its_checkpoint(repo, tmp_path):
     argv = [sys.executable, "-m", "rlgames_cpo.compare", "--task", "EnvpoolPendulum", "--algos",
             "ppo", "--seeds", "0", "--max-iterations", "60", "--train-dir", str(tmp_path / "runs"),
             "--out", str(tmp_path / "report"), "num_envs=8"]
+    # A terminal's Ctrl-C, whatever started pytest: a shell without job control starts background
+    # jobs with SIGINT ignored, and the grid would inherit that and never see the signal.
     grid = subprocess.Popen(argv, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     run_dir = tmp_path / "runs" / "EnvpoolPendulum_ppo_s0"
     deadline = time.time() + 300
     while not (run_dir / "config.yaml").is_file() and time.time() < deadline:
