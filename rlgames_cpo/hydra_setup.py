@@ -6,7 +6,6 @@ from pathlib import Path
 from rlgames_cpo.hosts import isaacgymenvs
 
 CFG_DIR = Path(__file__).resolve().parent.parent / "cfg"
-DEFAULT_TASK = "EnvpoolMountainCar"  # cfg/config.yaml's (a test keeps the two equal)
 
 
 def register_resolvers() -> None:
@@ -38,13 +37,21 @@ def task_from_argv(argv) -> str:
     return _override(argv, "task") or ""
 
 
+def default_task() -> str:
+    """cfg/config.yaml's default task, read from its defaults list: one place to change it."""
+    from omegaconf import OmegaConf
+
+    defaults = OmegaConf.to_container(OmegaConf.load(CFG_DIR / "config.yaml"))["defaults"]
+    return next(entry["task"] for entry in defaults if isinstance(entry, dict) and "task" in entry)
+
+
 def default_train(argv) -> str:
     """The ``train=...`` override to add to ``argv``, or ``''`` when the config's default applies.
 
     ``task=X`` alone trains ``XCPO`` for an embedded task (cfg/config.yaml's ``${task}CPO``) and,
     as in IsaacGymEnvs, IsaacGymEnvs' own ``XPPO`` for an IsaacGymEnvs task.
     """
-    task = task_from_argv(argv) or DEFAULT_TASK
+    task = task_from_argv(argv) or default_task()
     if _override(argv, "train") is not None or task in embedded_tasks():
         return ""
     return f"train={isaacgymenvs.default_train(task)}"

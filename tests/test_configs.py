@@ -6,7 +6,7 @@ from omegaconf import OmegaConf
 
 from rlgames_cpo.config import CpoConfig, SapgConfig
 from rlgames_cpo.envs.registry import ENVPOOL, SYNTHETIC
-from rlgames_cpo.hydra_setup import (CFG_DIR, DEFAULT_TASK, compose_config, embedded_tasks,
+from rlgames_cpo.hydra_setup import (CFG_DIR, compose_config, default_task, embedded_tasks,
                                      missing_task_error, task_from_argv)
 from rlgames_cpo.launch import prepare, rl_games_params
 
@@ -23,7 +23,7 @@ def test_every_embedded_task_has_a_ppo_config():
 
 def test_defaults_are_the_sweeps_choice_mountaincar_with_cpo():
     cfg = compose_config()
-    assert cfg.task.name == "EnvpoolMountainCar" == DEFAULT_TASK
+    assert cfg.task.name == "EnvpoolMountainCar" == default_task()
     assert cfg.train.params.algo.name == "cpo"
     # docs/results.md, "The sweep behind the default": 4 blocks of 256, 3.9M steps, the
     # adversarial reward on
