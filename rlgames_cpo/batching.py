@@ -8,8 +8,8 @@ Rows per iteration (ALGORITHM.md, SAPG loss 6), with ``N`` envs, horizon ``H``, 
 - sapg and cpo add the leader's off-policy rows: ``k * B * H``;
 - cpo with ``beta > 0`` adds the AWAC rows: ``(M - 1) * B * H``.
 
-Every minibatch has ``minibatch_size`` rows; a mini-epoch has ``rows // minibatch_size`` of them
-(rlgames_cpo.core.minibatches: the public codes' rule, the remainder sits out at random).
+A mini-epoch has ``rows // minibatch_size`` minibatches of ``minibatch_size`` rows, the last one
+with the remainder (rlgames_cpo.core.minibatches: the public codes' rule, every row trains).
 """
 
 from dataclasses import dataclass
@@ -120,5 +120,5 @@ def _check_size(params: dict, key: str, size, seq_length: int, rows: IterationRo
                     + (f" and {rows.awac} AWAC rows ((num_blocks - 1) x block size x horizon)"
                        if rows.awac else "")
                     + f", in minibatches of minibatch_size rows ({rows.total} // minibatch_size "
-                    "per mini-epoch, the remainder sits out)")
+                    "per mini-epoch, the last one with the remainder)")
     raise ValueError(message)

@@ -118,9 +118,8 @@ class SapgAgent(PpoAgent):
         # Same seed on every rank: all ranks must pick the same follower blocks.
         self.block_generator = torch.Generator().manual_seed(seed)
         self.diagnostics_generator = torch.Generator().manual_seed(seed + 2)
-        # minibatch_size rows per minibatch, rows // minibatch_size minibatches: the public codes'
-        # rule (ALGORITHM.md, SAPG loss 6). Deviation from the public SAPG code: the enlarged
-        # batch is reshuffled every mini-epoch, so the remainder sitting out changes too.
+        # rows // minibatch_size minibatches of minibatch_size rows, the last with the remainder,
+        # shuffled once per iteration: the public codes' rule (ALGORITHM.md, SAPG loss 6).
         self.dataset = ShuffledMinibatches(self.minibatch_size,
                                            self.seq_length if self.is_rnn else None,
                                            torch.Generator().manual_seed(seed + 1))
@@ -386,13 +385,12 @@ class SapgAgent(PpoAgent):
         self._minibatch = input_dict
         super().calc_gradients(input_dict)
         a_loss, c_loss, entropy, _, lr, lr_mul, mu, sigma, b_loss = self.train_result
-        # Deviation from the public SAPG code: the adaptive lr sees KL of on-policy rows only,
-        # per minibatch their KL sum over the on-policy rows a minibatch holds on average.
-        data = self.dataset.values_dict
-        on_policy_share = (data["row_type"] == rows.ON_POLICY).float().mean()
+        # Deviation from the public SAPG and CPO codes: the adaptive lr sees KL of on-policy rows
+        # only, per minibatch their KL sum over the on-policy rows a minibatch holds on average.
+        on_policy_rows = (self.dataset.values_dict["row_type"] == rows.ON_POLICY).sum()
         kl = losses.step_kl(mu, sigma, input_dict["mu"], input_dict["sigma"],
                             input_dict["row_type"] == rows.ON_POLICY,
-                            on_policy_share * len(input_dict["row_type"]))
+                            on_policy_rows / len(self.dataset))
         self.train_result = (a_loss, c_loss, entropy, kl, lr, lr_mul, mu, sigma, b_loss)
 
     def calc_losses(self, actor_loss_func, old_action_log_probs_batch, action_log_probs, advantage,

@@ -1,13 +1,18 @@
-"""Shuffled minibatches of a fixed size over a batch of any size (ALGORITHM.md, SAPG loss 6).
+"""Minibatches of a fixed size over a batch of any size (ALGORITHM.md, SAPG loss 6).
 
 Stands in for rl_games' ``PPODataset``, which has a fixed length and never shuffles continuous
 batches; SAPG's batch grows by the leader's off-policy rows and CPO's by the AWAC rows.
 
-The rule is the public codes': every minibatch has ``minibatch_size`` rows, and an iteration has
-``rows // minibatch_size`` of them, so added rows add minibatches (optimizer steps) at the
-paper's minibatch size. The remainder, fewer than ``minibatch_size`` rows, sits out the pass: a
-different random subset every pass, so every row is used equally often on average. (The public
-codes never shuffle, so their remainder is always the same last rows.)
+The rule is the public codes' (``shuffle_batch`` and ``PPODataset`` of their rl_games): the
+iteration's rows are shuffled once (whole ``seq_length`` sequences for an RNN), an iteration has
+``rows // minibatch_size`` minibatches of ``minibatch_size`` rows, and the **last minibatch also
+takes the remainder**, so every row trains in every mini-epoch and added rows add optimizer steps
+at the paper's minibatch size. Every mini-epoch goes through the same minibatches, in the same
+order, as theirs does.
+
+Deviation from the public SAPG code: an MLP's rows are shuffled one by one; the public codes
+shuffle them in runs of ``seq_length`` consecutive steps of one env (4 by default, a value meant
+for RNNs), which puts correlated samples in the same minibatch.
 """
 
 from typing import Optional
@@ -22,9 +27,21 @@ def minibatch_count(rows: int, minibatch_size: int) -> int:
     return rows // minibatch_size
 
 
+def minibatch_sizes(rows: int, minibatch_size: int) -> list:
+    """Rows of each minibatch of a pass: ``minibatch_size``, the last one plus the remainder.
+
+    ``minibatch_sizes(1120, 480) == [480, 640]``."""
+    count = minibatch_count(rows, minibatch_size)
+    if count == 0:
+        return []
+    return [minibatch_size] * (count - 1) + [rows - (count - 1) * minibatch_size]
+
+
 class ShuffledMinibatches:
     """Splits rows (or, for an RNN, whole sequences of ``seq_length`` rows) into minibatches of
-    ``minibatch_size`` rows, reshuffled at the start of every pass; the remainder sits out.
+    ``minibatch_size`` rows, the last one with the remainder, shuffled once per batch (when its
+    first minibatch is asked for, so rows added to ``values_dict`` after
+    ``update_values_dict`` are shuffled in too).
 
     Rows are env-major (``row = env * H + t``), so sequence ``s`` is rows
     ``s * seq_length .. (s + 1) * seq_length - 1``, and ``rnn_states`` hold one state per
@@ -34,7 +51,7 @@ class ShuffledMinibatches:
     Args:
         minibatch_size: rows per minibatch (a multiple of ``seq_length`` for an RNN).
         seq_length: sequence length for an RNN, ``None`` for an MLP.
-        generator: CPU generator for the permutations.
+        generator: CPU generator for the permutation.
     """
 
     def __init__(self, minibatch_size: int, seq_length: Optional[int] = None,
@@ -46,33 +63,36 @@ class ShuffledMinibatches:
         self.seq_length = seq_length
         self.generator = generator
         self.values_dict = None
-        self.parts = []
+        self.parts = None
         self.last_rows = None
 
     def update_values_dict(self, values_dict: Optional[dict]) -> None:
+        """Takes an iteration's batch (``None`` frees it); it is split at its first minibatch."""
         self.values_dict = values_dict
-        self.parts = []
+        self.parts = None
 
     @property
     def num_rows(self) -> int:
         return len(self.values_dict["advantages"])
 
-    def _shuffle(self) -> None:
+    def _split(self) -> list:
+        """The shuffled units (rows, or sequences for an RNN) of every minibatch."""
         unit = self.seq_length or 1
-        units, per_minibatch = self.num_rows // unit, self.minibatch_size // unit
         if len(self) == 0:
             raise ValueError(f"{self.num_rows} rows cannot fill one minibatch of "
                              f"{self.minibatch_size}: lower minibatch_size or raise num_envs / "
                              "horizon_length")
-        permutation = torch.randperm(units, generator=self.generator)
-        self.parts = list(permutation[:len(self) * per_minibatch].split(per_minibatch))
+        permutation = torch.randperm(self.num_rows // unit, generator=self.generator)
+        sizes = [size // unit for size in minibatch_sizes(self.num_rows // unit * unit,
+                                                          self.minibatch_size)]
+        return list(permutation.split(sizes))
 
     def __len__(self) -> int:
         return minibatch_count(self.num_rows, self.minibatch_size)
 
     def __getitem__(self, index: int) -> dict:
-        if index == 0 or not self.parts:
-            self._shuffle()
+        if self.parts is None:
+            self.parts = self._split()
         device = self.values_dict["advantages"].device
         units = self.parts[index].to(device)
         if self.seq_length:

@@ -17,24 +17,27 @@ ISSUE = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=60",
          "+train.params.config.sapg.num_blocks=6", "+train.params.config.cpo.beta=0.001"]
 
 
-@pytest.mark.parametrize("algo, rows_per_iteration, steps", [
-    ("a2c_continuous", 960, 2),   # N H = 960 rows / 480
-    ("sapg", 1120, 2),            # + k B H = 160 leader rows: 2 full minibatches, 160 sit out
-    ("cpo", 1920, 4),             # + (M - 1) B H = 800 AWAC rows: 1920 / 480
+@pytest.mark.parametrize("algo, rows_per_iteration, sizes", [
+    ("a2c_continuous", 960, [480, 480]),   # N H = 960 rows / 480
+    ("sapg", 1120, [480, 640]),            # + k B H = 160 leader rows: the last takes them
+    ("cpo", 1920, [480] * 4),              # + (M - 1) B H = 800 AWAC rows: 1920 / 480
 ])
-def test_minibatches_keep_their_size_and_rows_add_steps(make_agent, algo, rows_per_iteration, steps):
+def test_every_row_trains_in_minibatches_of_the_public_codes_rule(make_agent, algo,
+                                                                  rows_per_iteration, sizes):
     agent = make_agent(*ISSUE, algo=algo)
-    sizes = []
+    trained = []
     calc_gradients = agent.calc_gradients
 
     def counting(input_dict):
-        sizes.append(len(input_dict["advantages"]))
+        trained.append(input_dict["advantages"].clone())
         return calc_gradients(input_dict)
 
     agent.calc_gradients = counting
     _, data = run_epoch(agent)
     assert len(data["advantages"]) == rows_per_iteration
-    assert sizes == [480] * steps
+    assert [len(rows) for rows in trained] == sizes
+    # every row of the iteration exactly once (the advantages are distinct floats)
+    assert torch.equal(torch.cat(trained).sort().values, data["advantages"].sort().values)
 
 
 def test_the_input_normaliser_counts_every_rollout_sample_once(make_agent):
@@ -88,5 +91,5 @@ def test_the_adaptive_lr_reads_the_kl_of_on_policy_rows_only(make_agent):
     agent.calc_gradients(minibatch)
     kl = agent.train_result[3]
     per_row = 1 / (2 * sigma[on_policy, 0] ** 2)
-    # over the on-policy rows an average minibatch of 48 holds: 48 * 96 / 128 = 36
-    assert kl.item() == pytest.approx((per_row.sum() / 36).item(), rel=1e-5)
+    # over the on-policy rows an average minibatch holds: 96 of 128 rows in 2 minibatches = 48
+    assert kl.item() == pytest.approx((per_row.sum() / 48).item(), rel=1e-5)

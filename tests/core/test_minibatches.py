@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from rlgames_cpo.core.minibatches import ShuffledMinibatches, minibatch_count
+from rlgames_cpo.core.minibatches import ShuffledMinibatches, minibatch_count, minibatch_sizes
 
 
 def values(rows, seq_length=None):
@@ -12,46 +12,53 @@ def values(rows, seq_length=None):
     return d
 
 
-def test_minibatch_count_is_rows_over_minibatch_size():
+def test_minibatch_count_is_rows_over_minibatch_size_and_the_last_takes_the_remainder():
     # the iteration, N = 60, H = 16, M = 6, k = 1, minibatch 480:
     assert minibatch_count(960, 480) == 2     # ppo: N H = 960 rows
-    assert minibatch_count(1120, 480) == 2    # sapg: + B H = 160 leader rows; 160 sit out
+    assert minibatch_count(1120, 480) == 2    # sapg: + B H = 160 leader rows
     assert minibatch_count(1920, 480) == 4    # cpo: + (M - 1) B H = 800 AWAC rows
+    assert minibatch_sizes(1120, 480) == [480, 640]   # 1120 - 480 = 640
+    assert minibatch_sizes(1920, 480) == [480] * 4
+    assert minibatch_sizes(479, 480) == []
 
 
-def test_minibatches_keep_their_size_and_a_random_remainder_sits_out():
+def test_every_row_trains_once_per_pass_in_one_shuffle_per_batch():
     data = ShuffledMinibatches(5, generator=torch.Generator().manual_seed(0))
-    data.update_values_dict(values(14))       # 14 rows: 2 minibatches of 5, 4 rows sit out
+    data.update_values_dict(values(14))       # 14 rows: minibatches of 5 and 5 + 4
     assert len(data) == 2
-    used = torch.zeros(14)
-    left_out = []
-    for _ in range(200):
-        parts = [data[i]["advantages"] for i in range(len(data))]
-        assert [len(p) for p in parts] == [5, 5]
-        rows = torch.cat(parts).long()
-        assert len(set(rows.tolist())) == 10  # no row twice in a pass
-        used[rows] += 1
-        left_out.append(frozenset(set(range(14)) - set(rows.tolist())))
-    assert len(set(left_out)) > 100           # a different remainder every pass
-    # every row used in about 10/14 of the passes: 143 of 200
-    assert used.min() > 110 and used.max() < 175
+    passes = [[data[i]["advantages"].long().tolist() for i in range(len(data))] for _ in range(3)]
+    first = passes[0]
+    assert [len(p) for p in first] == [5, 9]
+    assert sorted(first[0] + first[1]) == list(range(14))  # every row exactly once
+    assert first != [list(range(5)), list(range(5, 14))]   # shuffled
+    assert passes[1] == passes[2] == first                 # the same minibatches every pass
+    data.update_values_dict(values(14))                    # the next iteration: a new shuffle
+    assert [data[i]["advantages"].long().tolist() for i in range(2)] != first
     assert data[0]["rnn_masks"] is None
+
+
+def test_rows_added_after_the_update_are_shuffled_in():
+    data = ShuffledMinibatches(5, generator=torch.Generator().manual_seed(0))
+    data.update_values_dict(values(10))
+    data.values_dict.update(values(14))     # SapgAgent appends rows after rl_games updates
+    rows = torch.cat([data[i]["advantages"] for i in range(len(data))]).long()
+    assert sorted(rows.tolist()) == list(range(14))
 
 
 def test_rnn_keeps_whole_sequences_with_their_states():
     data = ShuffledMinibatches(8, seq_length=4, generator=torch.Generator().manual_seed(1))
-    data.update_values_dict(values(28, seq_length=4))  # 7 sequences: 3 minibatches of 2, 1 out
+    data.update_values_dict(values(28, seq_length=4))  # 7 sequences: minibatches of 2, 2 and 3
     assert len(data) == 3
     seen = []
-    for i in range(3):
+    for i, sequences_in_minibatch in enumerate([2, 2, 3]):
         batch = data[i]
         rows = batch["advantages"].view(-1, 4)
-        assert rows.shape == (2, 4)
+        assert rows.shape == (sequences_in_minibatch, 4)
         assert (rows[:, 1:] - rows[:, :-1] == 1).all()          # consecutive rows of one sequence
         sequences = rows[:, 0] / 4
         assert torch.equal(batch["rnn_states"][0].view(-1), sequences)  # state of that sequence
         seen += sequences.tolist()
-    assert len(set(seen)) == 6 and set(seen) <= set(range(7))
+    assert sorted(seen) == list(range(7))
 
 
 def test_update_mu_sigma_writes_the_last_minibatch_rows():
