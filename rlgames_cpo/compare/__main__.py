@@ -5,8 +5,11 @@
         --max-iterations 100 --out report/ [hydra overrides ...]                   # launch
 
 --runs reports on existing runs (no training). --task launches: it runs train.py once per
-(algorithm, seed) with train=<task><ALGO> (EnvpoolAntPPO, EnvpoolAntSAPG, EnvpoolAntCPO),
-experiment=<task>_<algo>_s<seed> and wandb_group=<task>_compare, skips runs that already finished
+(algorithm, seed) with train=<configs><ALGO> (EnvpoolAntPPO, EnvpoolAntSAPG, EnvpoolAntCPO;
+<configs> is --configs, by default the task), experiment=<configs>_<algo>_s<seed> and
+wandb_group=<configs>_compare; for ppo it takes <configs>PPOPaper where we ship one (the paper's
+PPO baseline, like for like with <configs>SAPG/CPO, e.g. ShadowHandPPOPaper, not IsaacGymEnvs'
+ShadowHandPPO at other settings). It skips runs that already finished
 and resumes unfinished ones from their newest checkpoint (so an interrupted grid resumes), then
 writes the report. Ctrl-C lets the current run write its interrupted checkpoint first.
 """
@@ -24,6 +27,16 @@ from rlgames_cpo.run_folder import newest_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 TRAIN_SUFFIX = {"ppo": "PPO", "sapg": "SAPG", "cpo": "CPO"}
+# The PPO baseline at the paper's settings, where a config family has one (IsaacGymEnvs tasks).
+PAPER_PPO_SUFFIX = "PPOPaper"
+
+
+def train_config(configs: str, algo: str) -> str:
+    """The train config of ``algo`` in the family ``configs`` (``<configs>SAPG``, ...): for ppo
+    ``<configs>PPOPaper`` when it exists, so the three algorithms compare like for like."""
+    if algo == "ppo" and (REPO / "cfg" / "train" / f"{configs}{PAPER_PPO_SUFFIX}.yaml").is_file():
+        return f"{configs}{PAPER_PPO_SUFFIX}"
+    return f"{configs}{TRAIN_SUFFIX[algo]}"
 
 
 def expand(patterns) -> list:
@@ -74,15 +87,16 @@ def train(command: list, experiment: str) -> None:
 def launch(args, overrides) -> list:
     """Trains the missing runs of the grid sequentially; returns all run directories."""
     paths = []
+    configs = args.configs or args.task
     for algo in args.algos:
         for seed in args.seeds:
-            experiment = f"{args.task}_{algo}_s{seed}"
+            experiment = f"{configs}_{algo}_s{seed}"
             path = Path(args.train_dir) / experiment
             paths.append(path)
             command = [sys.executable, str(REPO / "train.py"), f"task={args.task}",
-                       f"train={args.task}{TRAIN_SUFFIX[algo]}", f"seed={seed}",
+                       f"train={train_config(configs, algo)}", f"seed={seed}",
                        f"max_iterations={args.max_iterations}", f"experiment={experiment}",
-                       f"train_dir={args.train_dir}", f"wandb_group={args.task}_compare",
+                       f"train_dir={args.train_dir}", f"wandb_group={configs}_compare",
                        f"wandb_tags=[{algo},{args.task},seed{seed}]", *overrides]
             state = "training"
             if path.is_dir() and any(path.iterdir()):
@@ -105,6 +119,9 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--runs", nargs="+", help="report mode: run directories or globs")
     parser.add_argument("--task", help="launch mode: the task of the grid")
+    parser.add_argument("--configs", help="launch mode: the train configs' common name, "
+                        "<configs>{PPO,SAPG,CPO} (default: the task; e.g. "
+                        "AllegroKukaLSTMRegrasping with task/env=regrasping)")
     parser.add_argument("--algos", nargs="+", default=["ppo", "sapg", "cpo"], choices=TRAIN_SUFFIX)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--max-iterations", type=int, help="launch mode: epochs per run")

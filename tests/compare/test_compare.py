@@ -164,3 +164,24 @@ def test_task_mode_refuses_a_non_positive_iteration_count(capsys):
     with pytest.raises(SystemExit):
         main(["--task", "EnvpoolAnt", "--max-iterations", "-3"])
     assert "--max-iterations -3 must be > 0" in capsys.readouterr().err
+
+
+def test_ppo_is_the_papers_baseline_where_a_config_family_has_one(tmp_path, monkeypatch):
+    import argparse
+
+    from rlgames_cpo.compare import __main__ as compare
+
+    assert compare.train_config("ShadowHand", "ppo") == "ShadowHandPPOPaper"
+    assert compare.train_config("ShadowHand", "cpo") == "ShadowHandCPO"
+    assert compare.train_config("EnvpoolAnt", "ppo") == "EnvpoolAntPPO"   # no paper baseline
+    commands = []
+    monkeypatch.setattr(compare, "train", lambda command, experiment: commands.append(command))
+    args = argparse.Namespace(task="AllegroKukaLSTM", configs="AllegroKukaLSTMRegrasping",
+                              algos=["ppo", "sapg", "cpo"], seeds=[0], max_iterations=1,
+                              train_dir=str(tmp_path))
+    compare.launch(args, ["task/env=regrasping"])
+    assert [c[2:4] for c in commands] == [
+        ["task=AllegroKukaLSTM", f"train=AllegroKukaLSTMRegrasping{suffix}"]
+        for suffix in ("PPOPaper", "SAPG", "CPO")]
+    assert all(c[-1] == "task/env=regrasping" and "experiment=AllegroKukaLSTMRegrasping_" in " ".join(c)
+               for c in commands)
