@@ -14,6 +14,7 @@ from rlgames_cpo.spelling import params_key
 
 # cpo.discriminator.activation: the names rlgames_cpo.core.discriminator.ACTIVATIONS builds
 ACTIVATION_NAMES = ("elu", "relu", "silu", "tanh")
+DISCRIMINATOR_REWARDS = ("corrected", "reference")
 
 
 def _is_int(value) -> bool:
@@ -102,9 +103,17 @@ class DiscriminatorConfig:
 
     units: tuple = (1024, 1024, 512, 512)
     activation: str = "elu"
+    # corrected: labels are each sample's block, log_softmax of the logits, normalised
+    # observations, clamped (ALGORITHM.md). reference: the public CPO code's reward, its defects
+    # included (time-chunk labels, softmax twice, raw observations, the leader rewarded too), to
+    # reproduce the paper's runs; it is a different algorithm at the same lambda_adv.
+    reward: str = "corrected"
 
     def __post_init__(self):
         check_types(self, "cpo.discriminator")
+        if self.reward not in DISCRIMINATOR_REWARDS:
+            raise ValueError(f"cpo.discriminator.reward={self.reward!r}: use corrected (the default) "
+                             "or reference (the public CPO code's reward, defects included)")
         object.__setattr__(self, "units", tuple(self.units))
         if not self.units or min(self.units) < 1:
             raise ValueError(f"cpo.discriminator.units={list(self.units)} must be positive widths")

@@ -11,7 +11,8 @@ from rlgames_cpo.config import CpoConfig
 from rlgames_cpo.core import coupling, rows
 from rlgames_cpo.core.blocks import LEADER
 from rlgames_cpo.core.conditioning import split_block_column
-from rlgames_cpo.core.discriminator import Discriminator, adversarial_reward, discriminator_loss
+from rlgames_cpo.core.discriminator import (Discriminator, adversarial_reward, discriminator_loss,
+                                            reference_labels, reference_loss, reference_reward)
 from rlgames_cpo.spelling import params_key
 
 
@@ -64,27 +65,42 @@ class CpoAgent(SapgAgent):
         self._awac_losses = []
         return super().train_epoch()
 
-    def _discriminator_inputs(self, obs: torch.Tensor):
-        """Normalised observation without the block column (normaliser in eval mode), blocks."""
+    @property
+    def _reproduces_public_reward(self) -> bool:
+        return self.cpo.discriminator.reward == "reference"
+
+    def _discriminator_inputs(self, obs: torch.Tensor) -> torch.Tensor:
+        """The observation without the block column: normalised (normaliser in eval mode), or raw
+        as the public CPO code feeds it (``cpo.discriminator.reward=reference``)."""
+        if self._reproduces_public_reward:
+            return split_block_column(obs)[0]
         with self._eval_mode():
-            return split_block_column(self.model.norm_obs(obs))
+            return split_block_column(self.model.norm_obs(obs))[0]
+
+    def _discriminator_labels(self) -> torch.Tensor:
+        """``(H, N)`` time-major: the block that acted. Deviation from the public CPO code: it
+        labels chunks of time steps instead (``reference_labels``, kept for
+        ``cpo.discriminator.reward=reference``)."""
+        if self._reproduces_public_reward:
+            return reference_labels(self.horizon_length, self.num_actors, self.sapg.num_blocks,
+                                    self.ppo_device)
+        return self.block_of_env.expand(self.horizon_length, -1)
 
     def discount_values(self, fdones, last_extrinsic_values, mb_fdones, mb_extrinsic_values,
                         mb_rewards):
         if self.discriminator is not None:
             buffer = self.experience_buffer.tensor_dict
             horizon, num_envs = buffer["actions"].shape[:2]
-            features, _ = self._discriminator_inputs(buffer["obses"].reshape(horizon * num_envs, -1))
-            # Deviation from the public CPO code: the label of the time-major sample (t, env) is
-            # env // block_size, the policy that acted (it labels time chunks instead).
-            blocks = self.block_of_env.repeat(horizon)
+            features = self._discriminator_inputs(buffer["obses"].reshape(horizon * num_envs, -1))
+            labels = self._discriminator_labels().reshape(-1)
             with torch.no_grad():
                 logits = self.discriminator(features, buffer["actions"].reshape(horizon * num_envs, -1))
-            reward = adversarial_reward(logits, blocks, self.cpo.lambda_adv).view(horizon, num_envs)
-            self._adversarial_mean = reward[:, self.block_of_env != LEADER].mean().item()
+            reward_of = reference_reward if self._reproduces_public_reward else adversarial_reward
+            reward = reward_of(logits, labels, self.cpo.lambda_adv)
+            self._adversarial_mean = reward[labels != LEADER].mean().item()
             # Added to the GAE rewards only: the buffer keeps the extrinsic reward, which the
             # leader's off-policy rows and the AWAC rows use.
-            mb_rewards = mb_rewards + reward.unsqueeze(-1)
+            mb_rewards = mb_rewards + reward.view(horizon, num_envs, 1)
         return super().discount_values(fdones, last_extrinsic_values, mb_fdones,
                                        mb_extrinsic_values, mb_rewards)
 
@@ -97,13 +113,16 @@ class CpoAgent(SapgAgent):
             self.epoch_stats[summaries.ADVERSARIAL_REWARD_MEAN] = self._adversarial_mean
 
     def _train_discriminator(self, batch_dict: dict) -> dict:
-        """One shuffled pass over the rollout, cross-entropy against each sample's block."""
-        features, blocks = self._discriminator_inputs(batch_dict["obses"])
+        """One shuffled pass over the rollout (env-major rows), cross-entropy against each
+        sample's label, in rl_games' number of minibatches."""
+        features = self._discriminator_inputs(batch_dict["obses"])
+        labels = rows.time_major_to_rows(self._discriminator_labels())
         actions = batch_dict["actions"]
-        order = torch.randperm(len(blocks), generator=self.discriminator_generator).to(blocks.device)
+        loss = reference_loss if self._reproduces_public_reward else discriminator_loss
+        order = torch.randperm(len(labels), generator=self.discriminator_generator).to(labels.device)
         results = []
         for part in torch.chunk(order, self.num_minibatches):
-            terms = discriminator_loss(self.discriminator(features[part], actions[part]), blocks[part])
+            terms = loss(self.discriminator(features[part], actions[part]), labels[part])
             self.discriminator_optimizer.zero_grad(set_to_none=True)
             terms["loss_discriminator"].backward()
             if self.multi_gpu:

@@ -7,7 +7,7 @@ from agent_helpers import SMALL, one_step_td_by_loop, run_epoch
 from rlgames_cpo.adapters import cpo_agent
 from rlgames_cpo.core import rows
 from rlgames_cpo.core.conditioning import split_block_column
-from rlgames_cpo.core.discriminator import adversarial_reward
+from rlgames_cpo.core.discriminator import adversarial_reward, reference_labels, reference_reward
 
 DISCRIMINATOR = ["+train.params.config.cpo.lambda_adv=0.5",
                  "+train.params.config.cpo.discriminator.units=[16]"]
@@ -149,3 +149,38 @@ def test_the_discriminator_learns_each_sample_under_its_acting_block(make_agent,
         # find each sample's rollout row (env-major, row = env * H + t): its block is env // B
         row = (actions[:, None, :] == rollout["actions"][None]).all(-1).float().argmax(1)
         assert torch.equal(blocks, row // H // B)
+
+
+def test_reference_reward_reproduces_the_public_codes_labels_and_raw_observations(make_agent,
+                                                                                  monkeypatch):
+    agent = make_agent(*SMALL, *DISCRIMINATOR, "+train.params.config.cpo.discriminator.reward=reference",
+                       algo="cpo")
+    run_epoch(agent)                            # the normaliser's statistics away from identity
+    seen = {}
+
+    def spy(logits, labels, lambda_adv):
+        seen["labels"], seen["reward"] = labels, reference_reward(logits, labels, lambda_adv)
+        return seen["reward"]
+
+    forward = agent.discriminator.forward
+
+    def spy_forward(obs, actions):
+        seen.setdefault("features", obs.clone())
+        return forward(obs, actions)
+
+    monkeypatch.setattr(cpo_agent, "reference_reward", spy)
+    agent.discriminator.forward = spy_forward
+    run_epoch(agent)
+    H, N = 8, 12
+    labels = seen["labels"].view(H, N)
+    # time-major samples in chunks of 8 * 12 / 3 = 32: t = 0, 1 and envs 0..7 of t = 2 get 2, ...
+    assert torch.equal(labels, reference_labels(H, N, 3))
+    assert labels[0].tolist() == [2] * N and labels[7].tolist() == [0] * N
+    reward = seen["reward"].view(H, N)
+    assert (reward[labels == 0] == 0).all()
+    assert (reward[:, :4][labels[:, :4] != 0] < 0).all()   # the leader's envs are rewarded too
+    # the raw observations, time-major, block column dropped: not the normalised ones
+    raw = agent.before_update["buffer"]["obses"].reshape(H * N, -1)[:, :-1]
+    torch.testing.assert_close(seen["features"], raw)
+    assert not torch.allclose(agent.model.norm_obs(agent.before_update["buffer"]["obses"][0])[:, :-1],
+                              agent.before_update["buffer"]["obses"][0][:, :-1], atol=1e-3)

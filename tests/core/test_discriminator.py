@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from rlgames_cpo.core.discriminator import (MIN_LOG_PROB, Discriminator, adversarial_reward,
-                                            discriminator_loss)
+                                            discriminator_loss, reference_labels, reference_loss,
+                                            reference_reward)
 
 
 def test_reward_is_lambda_log_d_for_followers_and_zero_for_the_leader():
@@ -37,3 +38,31 @@ def test_discriminator_shape():
     assert d(torch.zeros(3, 5), torch.zeros(3, 2)).shape == (3, 4)
     with pytest.raises(ValueError, match="activation='gelu'"):
         Discriminator(5, 2, 4, (8,), "gelu")
+
+
+def test_reference_labels_mark_chunks_of_time_not_blocks():
+    # H = 4, N = 6, M = 3: 24 samples flattened time-major (t * 6 + e), chunks of 24 / 3 = 8
+    # labelled 2, 1, 0 in that order
+    labels = reference_labels(horizon=4, num_envs=6, num_blocks=3)
+    assert labels.tolist() == [[2, 2, 2, 2, 2, 2],
+                               [2, 2, 1, 1, 1, 1],
+                               [1, 1, 1, 1, 0, 0],
+                               [0, 0, 0, 0, 0, 0]]
+
+
+def test_reference_reward_is_cross_entropy_of_softmax_probabilities():
+    e = math.e
+    # rows: uniform logits (probabilities 1/3); certain of class 1 (probabilities 0, 1, 0) twice
+    logits = torch.tensor([[0.0, 0.0, 0.0], [-100.0, 100.0, -100.0], [-100.0, 100.0, -100.0],
+                           [0.0, 0.0, 0.0]])
+    labels = torch.tensor([1, 1, 2, 0])
+    reward = reference_reward(logits, labels, lambda_adv=0.5)
+    # CE of probabilities p, label y: log(sum_j e^{p_j}) - p_y
+    # uniform: log(3 e^{1/3}) - 1/3 = log 3; certain and right: log(e + 2) - 1; certain and
+    # wrong: log(e + 2); label 0 (the "leader" class): no reward
+    expected = [-0.5 * math.log(3), -0.5 * (math.log(e + 2) - 1), -0.5 * math.log(e + 2), 0.0]
+    torch.testing.assert_close(reward, torch.tensor(expected))
+    terms = reference_loss(logits, labels)
+    ce = [math.log(3), math.log(e + 2) - 1, math.log(e + 2), math.log(3)]
+    assert terms["loss_discriminator"].item() == pytest.approx(sum(ce) / 4, rel=1e-6)
+    assert terms["accuracy"].item() == 0.5   # rows 1 and 3 (a tie argmaxes to class 0)
