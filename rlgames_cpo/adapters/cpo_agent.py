@@ -35,6 +35,7 @@ class CpoAgent(SapgAgent):
                                           self.sapg.off_policy_ratio)
         self.couples = self.cpo.beta > 0 and self.sapg.num_blocks > 1
         self.leader_envs = self.layout.envs_of(torch.tensor([LEADER], device=self.ppo_device))
+        self._awac_losses = []   # the forward-KL term of each minibatch of the epoch
         self.discriminator = None
         if self.cpo.lambda_adv > 0:
             settings = self.cpo.discriminator

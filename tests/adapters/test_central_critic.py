@@ -83,8 +83,9 @@ def test_the_critic_trains_on_on_policy_and_leader_rows_only(make_agent):
     envs = agent.off_policy_envs
     index = (envs[:, None] * 8 + torch.arange(8)).reshape(-1)
     torch.testing.assert_close(leader_rows[:, :-1], rollout["states"][index][:, :-1])
-    # minibatch_size 12 * 4 = 48 rows: 128 // 48 = 2 per mini-epoch, 2 mini-epochs
-    assert sizes == [48] * 4
+    # minibatch_size 12 * 4 = 48 rows: 128 // 48 = 2 per mini-epoch, the last with the
+    # remainder (48 + 80), 2 mini-epochs
+    assert sizes == [48, 80] * 2
 
 
 def test_the_critics_input_normaliser_counts_every_rollout_state_once(make_agent):
