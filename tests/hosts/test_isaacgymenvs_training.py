@@ -27,6 +27,8 @@ OURS = [
     ("AllegroKukaLSTM", "AllegroKukaLSTMRegraspingCPO", ["task/env=regrasping"]),
     ("AllegroKukaTwoArmsLSTM", "AllegroKukaTwoArmsLSTMCPO", []), ("Humanoid", "HumanoidCPO", []),
     ("Anymal", "AnymalCPO", []), ("FrankaCubeStack", "FrankaCubeStackCPO", []),
+    # the paper's PPO baseline (an LSTM at sequence length 4, the public code's)
+    ("FrankaCubeStack", "FrankaCubeStackPPOPaper", []),
 ]
 
 
