@@ -25,6 +25,8 @@ from rl_games.common.algo_observer import DefaultAlgoObserver
 from rl_games.common.custom_utils import shuffle_batch, swap_and_flatten01
 from rl_games.common.tr_helpers import DefaultRewardsShaper
 
+from recording import record_update   # this folder: plain torch
+
 
 def actor_loss(case):
     """The plain PPO actor loss (the SAPG code's, whose leader rows are plain PPO rows too)."""
@@ -250,20 +252,7 @@ def minibatch_loss(them, minibatch, setting):
     normaliser = them.model.running_mean_std
     normaliser.running_mean.copy_(setting["normaliser_mean"])
     normaliser.running_var.copy_(setting["normaliser_var"])
-    seen = {}
-
-    class RecordingScaler:
-        def scale(self, loss):
-            seen["loss"] = loss.detach().clone()
-            return loss
-
-    def record_gradients():
-        seen["gradients"] = {n: p.grad.clone() for n, p in them.model.named_parameters()
-                             if p.grad is not None}
-        return torch.zeros(1)
-
-    them.scaler = RecordingScaler()
-    them.trancate_gradients_and_step = record_gradients
+    seen = record_update(them)
     them.model.train()
     # Frozen, as theirs is from the second mini-epoch on (their first updates it on every
     # minibatch, ours once per iteration: docs/reference.md).

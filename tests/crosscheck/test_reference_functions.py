@@ -13,6 +13,7 @@ import tempfile
 
 import pytest
 import torch
+from recording import record_update
 from reference_codes import needs_reference, run_reference
 from rl_games.common import a2c_common, common_losses
 
@@ -399,18 +400,7 @@ def our_minibatch_loss(agent, minibatch, setting):
     agent.cpo = dataclasses.replace(agent.cpo, lambda_r=setting["lambda_r"])
     agent.model.running_mean_std.running_mean.copy_(setting["normaliser_mean"])
     agent.model.running_mean_std.running_var.copy_(setting["normaliser_var"])
-    seen = {}
-
-    class RecordingScaler:
-        def scale(self, loss):
-            seen["loss"] = loss.detach().clone()
-            return loss
-
-    def record_gradients():
-        seen["gradients"] = {n: p.grad.clone() for n, p in agent.model.named_parameters()}
-
-    agent.scaler = RecordingScaler()
-    agent.trancate_gradients_and_step = record_gradients
+    seen = record_update(agent)
     agent.dataset = ShuffledMinibatches(len(minibatch["advantages"]))
     agent.dataset.update_values_dict({k: v.clone() for k, v in minibatch.items()})
     agent.set_train()
