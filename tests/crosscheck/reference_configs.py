@@ -14,7 +14,6 @@ configs the same way, so the two compare key by key.
 import contextlib
 import shlex
 import sys
-from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
@@ -251,7 +250,3 @@ def their_readme_command(code: str, *needles: str) -> list:
     assert len(found) == 1, (code, needles, found)
     return found[0]
 
-
-if __name__ == "__main__":   # python tests/crosscheck/reference_configs.py cpo 0: one command
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    print(effective_reference(sys.argv[1], readme_commands(sys.argv[1])[int(sys.argv[2])]))

@@ -172,6 +172,15 @@ def theirs(tmp_path_factory):
             for code, made in cases.items()}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def cross_check_table():
+    """After the module's tests, prints each case's largest difference (docs/reference.md's
+    table; shown with ``-s``)."""
+    yield
+    for case, difference in sorted(MAX_DIFFERENCES.items()):
+        print(f"| {case} | {difference:.1e} |")
+
+
 def close(case, theirs, ours, **tolerance):
     """Asserts equality within float tolerance and records the largest difference."""
     theirs, ours = torch.as_tensor(theirs, dtype=torch.float32), torch.as_tensor(ours, dtype=torch.float32)
@@ -458,10 +467,3 @@ def test_their_reverse_kl_normalises_the_leaders_observations_twice(minibatch_lo
     theirs, emulated = minibatch_losses[3]
     close("whole minibatch, lambda_r 0.5, their double normalisation emulated: loss",
           theirs["loss"], SHARE * emulated["loss"])
-
-
-def test_zz_print_the_cross_check_table(capsys):
-    """Prints the table of docs/reference.md (run with -s): every case and its largest difference."""
-    with capsys.disabled():
-        for case, difference in sorted(MAX_DIFFERENCES.items()):
-            print(f"| {case} | {difference:.1e} |")
