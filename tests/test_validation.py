@@ -26,6 +26,8 @@ def check(*overrides):
      r"sapg.num_blocks=5 does not divide num_envs=64: use num_envs=60 or num_envs=65"),
     ("train.params.config.cpo.discriminator.activation=gelu",
      r"cpo.discriminator.activation='gelu': use one of elu, relu, silu, tanh"),
+    ("+train.params.config.cpo.discriminator.reward=public",
+     r"cpo.discriminator.reward='public': use corrected \(the default\) or reference"),
     ("+train.params.config.diagnostics.every=-1", r"diagnostics.every=-1 must be >= 0"),
     # rl_games keys we rely on
     ("train.params.config.horizon_length=0",
