@@ -83,8 +83,7 @@ class ShuffledMinibatches:
                              f"{self.minibatch_size}: lower minibatch_size or raise num_envs / "
                              "horizon_length")
         permutation = torch.randperm(self.num_rows // unit, generator=self.generator)
-        sizes = [size // unit for size in minibatch_sizes(self.num_rows // unit * unit,
-                                                          self.minibatch_size)]
+        sizes = [size // unit for size in minibatch_sizes(self.num_rows, self.minibatch_size)]
         return list(permutation.split(sizes))
 
     def __len__(self) -> int:
