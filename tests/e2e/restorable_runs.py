@@ -17,3 +17,15 @@ def restorable_env() -> dict:
     """The environment of a train.py subprocess that finds the restorable task's ``isaacgymenvs``."""
     return {**os.environ, "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": f"{RESTORABLE_TASK}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+
+
+# An LSTM actor-critic; the asymmetric critic on 3-d states, an MLP, and an LSTM beside the LSTM actor.
+LSTM = ["+train.params.network.rnn.name=lstm", "+train.params.network.rnn.units=16",
+        "+train.params.network.rnn.layers=1", "+train.params.config.seq_length=4"]
+CRITIC = "{minibatch_size: 64, mini_epochs: 2, learning_rate: 3e-4, clip_value: True, " \
+         "normalize_input: True, truncate_grads: True, network: {name: actor_critic, " \
+         "central_value: True, mlp: {units: [16], activation: elu, initializer: {name: default}}%s}}"
+CENTRAL = ["task.env.numStates=3", f"+train.params.config.central_value_config={CRITIC % ''}"]
+LSTM_CENTRAL = [*LSTM, "task.env.numStates=3", "+train.params.config.central_value_config="
+                + CRITIC % ", rnn: {name: lstm, units: 8, layers: 1}"]
+NETWORKS = {"mlp": [], "lstm": LSTM, "central": CENTRAL, "lstm_central": LSTM_CENTRAL}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from restorable_runs import CPO, restorable_env
+from restorable_runs import CPO, NETWORKS, restorable_env
 
 from rlgames_cpo import summaries
 from rlgames_cpo.compare.runs import read_scalars
@@ -32,18 +32,6 @@ def scalars(run_dir: Path) -> dict:
     return {tag: dict(zip(steps.tolist(), values.tolist()))
             for tag, (steps, values) in read_scalars(run_dir / "summaries").items()
             if not (tag.startswith("performance/") or tag.endswith("/time"))}
-
-
-LSTM = ["+train.params.network.rnn.name=lstm", "+train.params.network.rnn.units=16",
-        "+train.params.network.rnn.layers=1", "+train.params.config.seq_length=4"]
-CRITIC = "{minibatch_size: 64, mini_epochs: 2, learning_rate: 3e-4, clip_value: True, " \
-         "normalize_input: True, truncate_grads: True, network: {name: actor_critic, " \
-         "central_value: True, mlp: {units: [16], activation: elu, initializer: {name: default}}%s}}"
-# the asymmetric critic on 3-d states, an MLP, and an LSTM beside the LSTM actor
-CENTRAL = ["task.env.numStates=3", f"+train.params.config.central_value_config={CRITIC % ''}"]
-LSTM_CENTRAL = [*LSTM, "task.env.numStates=3", "+train.params.config.central_value_config="
-                + CRITIC % ", rnn: {name: lstm, units: 8, layers: 1}"]
-NETWORKS = {"mlp": [], "lstm": LSTM, "central": CENTRAL, "lstm_central": LSTM_CENTRAL}
 
 
 @pytest.mark.parametrize("network", sorted(NETWORKS))
