@@ -451,6 +451,8 @@ def test_a_whole_minibatch_loss_and_gradient_on_mapped_weights(minibatch_losses,
     equal up to the share of PPO rows, the documented difference of the reduction."""
     theirs, ours = minibatch_losses[setting]
     close("whole minibatch: loss", theirs["loss"], SHARE * ours["loss"])
+    for term in ("critic", "entropy", "bounds"):   # what rl_games logs of each
+        close(f"whole minibatch: {term}", theirs[term], SHARE * ours[term])
     for name, gradient in their_weights_for_ours(theirs["gradients"]).items():
         close("whole minibatch: gradients", gradient, SHARE * ours["gradients"][name],
               rtol=1e-4, atol=1e-6)
