@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rlgames_cpo.compare.report import write_report
 from rlgames_cpo.compare.runs import RunError, load_run
+from rlgames_cpo.hydra_setup import CFG_DIR
 from rlgames_cpo.run_folder import newest_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +35,7 @@ PAPER_PPO_SUFFIX = "PPOPaper"
 def train_config(configs: str, algo: str) -> str:
     """The train config of ``algo`` in the family ``configs`` (``<configs>SAPG``, ...): for ppo
     ``<configs>PPOPaper`` when it exists, so the three algorithms compare like for like."""
-    if algo == "ppo" and (REPO / "cfg" / "train" / f"{configs}{PAPER_PPO_SUFFIX}.yaml").is_file():
+    if algo == "ppo" and (CFG_DIR / "train" / f"{configs}{PAPER_PPO_SUFFIX}.yaml").is_file():
         return f"{configs}{PAPER_PPO_SUFFIX}"
     return f"{configs}{TRAIN_SUFFIX[algo]}"
 

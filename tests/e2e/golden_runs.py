@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(Path(__file__).resolve().parent)]
 
-from restorable_runs import CPO, NETWORKS  # noqa: E402
+from restorable_runs import CPO, NETWORKS, scalars  # noqa: E402
 
 from rlgames_cpo.hydra_setup import compose_config  # noqa: E402  (before torch: Isaac Gym's rule)
 
@@ -44,15 +44,11 @@ def weights(checkpoint: Path) -> dict:
 
 
 def run(train_dir: Path, name: str, *overrides: str) -> dict:
-    from rlgames_cpo.compare.runs import read_scalars
     from rlgames_cpo.launch import launch
 
     launch(compose_config(*overrides, f"experiment={name}", f"train_dir={train_dir}"))
-    scalars = {tag: dict(zip(map(str, steps.tolist()), values.tolist()))
-               for tag, (steps, values) in read_scalars(train_dir / name / "summaries").items()
-               if not (tag.startswith("performance/") or tag.endswith("/time"))}
     (checkpoint,) = (train_dir / name / "nn").glob(f"last_{name}_ep_*.pth")
-    return {"scalars": scalars, "weights": weights(checkpoint)}
+    return {"scalars": scalars(train_dir / name), "weights": weights(checkpoint)}
 
 
 def main(train_dir: Path) -> dict:

@@ -5,6 +5,8 @@ whose env state is all of it, with cpo and every one of its terms on, and 11-ste
 import os
 from pathlib import Path
 
+from rlgames_cpo.compare.runs import read_scalars
+
 RESTORABLE_TASK = Path(__file__).resolve().parent / "restorable_task"
 CPO = ["task=RestorablePointMass", "train=RestorablePointMassPPO", "train.params.algo.name=cpo",
        "num_envs=16", "task.env.maxEpisodeLength=11", "rl_device=cpu", "sim_device=cpu",
@@ -17,6 +19,13 @@ def restorable_env() -> dict:
     """The environment of a train.py subprocess that finds the restorable task's ``isaacgymenvs``."""
     return {**os.environ, "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": f"{RESTORABLE_TASK}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+
+
+def scalars(run_dir: Path) -> dict:
+    """``{tag: {step: value}}`` of every logged scalar but timings (steps are frames)."""
+    return {tag: dict(zip(steps.tolist(), values.tolist()))
+            for tag, (steps, values) in read_scalars(run_dir / "summaries").items()
+            if not (tag.startswith("performance/") or tag.endswith("/time"))}
 
 
 # An LSTM actor-critic; the asymmetric critic on 3-d states, an MLP, and an LSTM beside the LSTM actor.

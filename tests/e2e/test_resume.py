@@ -8,14 +8,12 @@ exactly except that every env starts a new episode.
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
-from restorable_runs import CPO, NETWORKS, restorable_env
+from restorable_runs import CPO, NETWORKS, restorable_env, scalars
 
 from rlgames_cpo import summaries
-from rlgames_cpo.compare.runs import read_scalars
 
 pytestmark = pytest.mark.slow
 
@@ -25,13 +23,6 @@ def train(repo, *overrides):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
-
-
-def scalars(run_dir: Path) -> dict:
-    """``{tag: {step: value}}`` of every logged scalar but timings (steps are frames)."""
-    return {tag: dict(zip(steps.tolist(), values.tolist()))
-            for tag, (steps, values) in read_scalars(run_dir / "summaries").items()
-            if not (tag.startswith("performance/") or tag.endswith("/time"))}
 
 
 @pytest.mark.parametrize("network", sorted(NETWORKS))
