@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rlgames_cpo.adapters import block_diagnostics  # noqa: E402
+from rlgames_cpo.adapters.terms.adversarial import AdversarialReward  # noqa: E402
 from rlgames_cpo.hydra_setup import compose_config  # noqa: E402
 from rlgames_cpo.launch import build_agent  # noqa: E402
 
@@ -43,9 +45,10 @@ VARIANTS = {  # label: (rl_games algo name, extra overrides)
 }
 
 
-def timed(agent, name: str, timings: dict) -> None:
-    """Wraps ``agent.<name>`` to add its wall time to ``timings[name]``."""
-    method = getattr(agent, name, None)
+def timed(owner, name: str, timings: dict, key: str) -> None:
+    """Wraps ``owner.<name>`` (an agent, a term, a module) to add its wall time to
+    ``timings[key]``."""
+    method = getattr(owner, name, None)
     if method is None:
         return
 
@@ -54,9 +57,9 @@ def timed(agent, name: str, timings: dict) -> None:
         try:
             return method(*args, **kwargs)
         finally:
-            timings[name] += time.perf_counter() - start
+            timings[key] += time.perf_counter() - start
 
-    setattr(agent, name, wrapper)
+    setattr(owner, name, wrapper)
 
 
 def measure(label: str, args) -> dict:
@@ -83,10 +86,13 @@ def measure(label: str, args) -> dict:
     if "LSTM" in args.train:
         overrides.append(f"++train.params.config.seq_length={args.horizon}")
     agent = build_agent(compose_config(*overrides))
-    names = ("prepare_dataset", "_diagnostics", "_train_discriminator")
+    names = ("prepare_dataset", "diagnostics", "discriminator")
     timings = dict.fromkeys(names, 0.0)
-    for name in names:
-        timed(agent, name, timings)
+    timed(agent, "prepare_dataset", timings, "prepare_dataset")
+    timed(block_diagnostics, "rollout_diagnostics", timings, "diagnostics")
+    for term in getattr(agent, "terms", []):
+        if isinstance(term, AdversarialReward):
+            timed(term, "after_rows", timings, "discriminator")
     rows = {"rollout": [], "targets": [], "diag": [], "disc": [], "update": [], "total": []}
     for i in range(args.iterations + 1):
         timings.update(dict.fromkeys(names, 0.0))
@@ -96,8 +102,8 @@ def measure(label: str, args) -> dict:
             continue  # warm-up
         rows["rollout"].append(play_time)
         rows["targets"].append(timings["prepare_dataset"])
-        rows["diag"].append(timings["_diagnostics"])
-        rows["disc"].append(timings["_train_discriminator"])
+        rows["diag"].append(timings["diagnostics"])
+        rows["disc"].append(timings["discriminator"])
         rows["update"].append(update_time - timings["prepare_dataset"])
         rows["total"].append(total_time)
     return {k: statistics.mean(v) for k, v in rows.items()}

@@ -2,8 +2,10 @@
 
 import numpy as np
 import torch
+from rl_games.common import vecenv
 from rl_games.common.ivecenv import IVecEnv
 
+from rlgames_cpo.adapters.networks import use_block_model
 from rlgames_cpo.core.conditioning import append_block_column
 
 
@@ -117,3 +119,25 @@ class BlockIndexedVecEnv(IVecEnv):
     def close(self):
         if hasattr(self.env, "close"):
             self.env.close()
+
+
+def block_env(config: dict, blocks: torch.Tensor, num_blocks: int, device) -> BlockIndexedVecEnv:
+    """The configured vec env (created as rl_games would) wrapped to carry the block column."""
+    env = config.get("vec_env") or vecenv.create_vec_env(
+        config["env_name"], config["num_actors"], **config.get("env_config", {}))
+    if isinstance(env, BlockIndexedVecEnv):
+        env = env.env
+    return BlockIndexedVecEnv(env, blocks, num_blocks, device)
+
+
+def with_block_env(params: dict, blocks: torch.Tensor, num_blocks: int, embedding_dim: int,
+                   device) -> dict:
+    """A copy of rl_games ``params`` set up for the block-conditioned model and a block-indexed
+    env (``config.vec_env`` / ``config.env_info``), for the trainer and the player alike; the
+    caller's dicts are left as they were."""
+    params = {**params, "config": dict(params["config"])}
+    use_block_model(params, num_blocks, embedding_dim)
+    config = params["config"]
+    config["vec_env"] = block_env(config, blocks, num_blocks, device)
+    config["env_info"] = config["vec_env"].get_env_info()
+    return params

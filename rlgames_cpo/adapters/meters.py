@@ -9,21 +9,21 @@ class BlockSplitMeter(nn.Module):
     """Stands in for one of rl_games' episode meters (``game_rewards``, ``game_lengths``, ...).
 
     rl_games updates its meters with the values of the envs that finished this step, in
-    ``dones.nonzero()`` order; ``done_blocks()`` gives the block of each of them in that same
-    order, so every value lands in its block's meter. Reads (``get_mean``, ``current_size``)
+    ``dones.nonzero()`` order; the agent sets ``done_blocks``, the block of each of them in that
+    same order, after every env step, so every value lands in its block's meter. Reads (``get_mean``, ``current_size``)
     report block 0, the leader: mean reward, best checkpoint and ``score_to_win`` follow the
     policy that is deployed (ALGORITHM.md, Rollout).
     """
 
-    def __init__(self, template: AverageMeter, num_blocks: int, done_blocks):
+    def __init__(self, template: AverageMeter, num_blocks: int):
         super().__init__()
         shape = tuple(template.mean.shape)
         self.blocks = nn.ModuleList(AverageMeter(shape, template.max_size) for _ in range(num_blocks))
         self.to(template.mean.device)
-        self.done_blocks = done_blocks
+        self.done_blocks = torch.zeros(0, dtype=torch.long, device=template.mean.device)
 
     def update(self, values: torch.Tensor) -> None:
-        blocks = self.done_blocks()
+        blocks = self.done_blocks
         for b in blocks.unique().tolist():
             self.blocks[b].update(values[blocks == b])
 

@@ -7,7 +7,7 @@ from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.players import PpoPlayerContinuous
 
 from rlgames_cpo.adapters import checkpoints
-from rlgames_cpo.adapters.sapg_agent import with_block_env
+from rlgames_cpo.adapters.block_env import with_block_env
 from rlgames_cpo.config import SapgConfig
 from rlgames_cpo.core.blocks import LEADER
 from rlgames_cpo.core.conditioning import append_block_column

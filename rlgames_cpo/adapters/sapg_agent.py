@@ -1,99 +1,32 @@
-"""``algo.name: sapg``: rl_games' continuous PPO agent with leader/follower blocks (ALGORITHM.md,
-SAPG loss). The math is in ``rlgames_cpo.core``; this class moves tensors in and out of it."""
+"""``algo.name: sapg``: rl_games' continuous PPO agent with leader/follower blocks
+(docs/algorithm.md, SAPG). The math is in ``rlgames_cpo.core``; CPO's terms are parts
+(``rlgames_cpo.adapters.terms``): SAPG is this agent with none, CPO the one with three."""
 
-import json
-import os
-from contextlib import contextmanager
+import dataclasses
 
 import torch
-from rl_games.algos_torch.central_value import CentralValueTrain
-from rl_games.common import common_losses, vecenv
+from rl_games.common import common_losses
 
-from rlgames_cpo import summaries
-from rlgames_cpo.adapters import distributed
-from rlgames_cpo.adapters.block_env import BlockIndexedVecEnv, has_states
+from rlgames_cpo.adapters import block_diagnostics, distributed, evaluation, normalisers
+from rlgames_cpo.adapters.block_env import has_states, with_block_env
 from rlgames_cpo.adapters.meters import BlockSplitMeter
-from rlgames_cpo.adapters.networks import use_block_model
-from rlgames_cpo.adapters.ppo_agent import PpoAgent
+from rlgames_cpo.adapters.ppo_agent import EPISODE_METERS, PpoAgent
+from rlgames_cpo.adapters.rollout_record import RolloutRecord
+from rlgames_cpo.adapters.row_sets import RowSet
 from rlgames_cpo.config import DiagnosticsConfig, SapgConfig
-from rlgames_cpo.core import diagnostics, gaussian, losses, rows, targets
+from rlgames_cpo.core import losses, rows, targets
 from rlgames_cpo.core.blocks import LEADER, BlockLayout, entropy_coefficients, sample_follower_blocks
 from rlgames_cpo.core.conditioning import split_block_column, with_block
 from rlgames_cpo.core.minibatches import ShuffledMinibatches
 
 
-# Rows per no-grad forward of the extra evaluations (values and policies under other blocks, the
-# diagnostics): bounds their memory at thousands of envs, and oneDNN's CPU LSTM cannot take a
-# batch of 2^18 rows ("could not create a primitive"; AllegroKuka's AWAC values at N = 24576).
-EVAL_ROWS = 1 << 16
-
-
-def rows_of_input(input_dict: dict, start: int, stop: int, unit: int) -> dict:
-    """Rows ``start:stop`` of a model input dict; ``rnn_states`` hold one state per ``unit``
-    rows (a sequence), so they are cut at ``start // unit : stop // unit``."""
-    part = dict(input_dict)
-    for key in ("obs", "prev_actions", "dones"):
-        if part.get(key) is not None:
-            part[key] = part[key][start:stop]
-    if part.get("rnn_states") is not None:
-        part["rnn_states"] = tuple(s[:, start // unit:stop // unit] for s in part["rnn_states"])
-    return part
-
-
-def update_normaliser(model, inputs: torch.Tensor) -> None:
-    """Feeds ``inputs`` to ``model``'s input normaliser once (``norm_obs`` skips the block
-    column), then freezes it."""
-    normaliser = model.running_mean_std
-    normaliser.train()
-    with torch.no_grad():
-        model.norm_obs(inputs)
-    normaliser.eval()
-
-
-class FrozenNormaliserCentralValue(CentralValueTrain):
-    """rl_games' asymmetric-critic trainer whose input normaliser stays frozen while it trains:
-    the agent feeds it the rollout's states once per iteration (``update_normaliser``), where
-    rl_games would update it on every minibatch, leader rows (follower states) counted twice.
-    SapgAgent gives rl_games' instance this class."""
-
-    def train(self, mode=True):
-        super().train(mode)
-        if self.normalize_input:
-            self.model.running_mean_std.eval()
-        return self
-
-
-def block_env(config: dict, blocks: torch.Tensor, num_blocks: int, device) -> BlockIndexedVecEnv:
-    """The configured vec env (created as rl_games would) wrapped to carry the block column."""
-    env = config.get("vec_env") or vecenv.create_vec_env(
-        config["env_name"], config["num_actors"], **config.get("env_config", {}))
-    if isinstance(env, BlockIndexedVecEnv):
-        env = env.env
-    return BlockIndexedVecEnv(env, blocks, num_blocks, device)
-
-
-def with_block_env(params: dict, blocks: torch.Tensor, num_blocks: int, embedding_dim: int,
-                   device) -> dict:
-    """A copy of rl_games ``params`` set up for the block-conditioned model and a block-indexed
-    env (``config.vec_env`` / ``config.env_info``); the caller's dicts are left as they were."""
-    params = {**params, "config": dict(params["config"])}
-    use_block_model(params, num_blocks, embedding_dim)
-    config = params["config"]
-    config["vec_env"] = block_env(config, blocks, num_blocks, device)
-    config["env_info"] = config["vec_env"].get_env_info()
-    return params
-
-
 class SapgAgent(PpoAgent):
     """Continuous PPO where env block 0 is the leader and blocks 1..M-1 are followers sharing one
-    block-conditioned network; each epoch the leader also learns from ``off_policy_ratio``
-    followers' samples by importance sampling.
+    block-conditioned network; each iteration the leader also learns from ``off_policy_ratio``
+    followers' samples by importance sampling. ``TERMS`` are the objective's further parts, each
+    built when the configuration switches it on."""
 
-    Extension points for CPO: ``_recorded_envs`` (whose per-step LSTM states the rollout keeps),
-    ``_extra_rows`` (rows added to the dataset before the joint advantage normalisation),
-    ``_policy_advantages`` (the advantages a minibatch's PPO actor loss sees) and
-    ``_extra_loss_terms``.
-    """
+    TERMS = ()
 
     def _prepare_params(self, params: dict) -> dict:
         config = params["config"]
@@ -112,36 +45,47 @@ class SapgAgent(PpoAgent):
         super().__init__(base_name, params)
         if self.num_agents != 1:
             raise ValueError("sapg/cpo support single-agent envs only")
-
-        seed = int(params.get("seed") or 0)
+        self.seed = int(params.get("seed") or 0)
         self.block_of_env = self.layout.block_of_env(self.ppo_device)
         # Same seed on every rank: all ranks must pick the same follower blocks.
-        self.block_generator = torch.Generator().manual_seed(seed)
-        self.diagnostics_generator = torch.Generator().manual_seed(seed + 2)
-        # rows // minibatch_size minibatches of minibatch_size rows, the last with the remainder,
-        # shuffled once per iteration: the public codes' rule (ALGORITHM.md, SAPG loss 6).
-        self.dataset = ShuffledMinibatches(self.minibatch_size,
-                                           self.seq_length if self.is_rnn else None,
-                                           torch.Generator().manual_seed(seed + 1))
+        self.block_generator = torch.Generator().manual_seed(self.seed)
+        self.diagnostics_generator = torch.Generator().manual_seed(self.seed + 2)
+        # The public codes' rule (docs/algorithm.md, Minibatches), for the asymmetric critic too:
+        # its rows grow like the actor's (on-policy + leader rows).
+        self.dataset = ShuffledMinibatches(self.minibatch_size, self.seq_length if self.is_rnn else None,
+                                           torch.Generator().manual_seed(self.seed + 1))
+        for model, _ in self._normalised_inputs():
+            normalisers.freeze(model.running_mean_std)
         if self.has_central_value:
             net = self.central_value_net
-            net.__class__ = FrozenNormaliserCentralValue
-            # The critic's rows grow like the actor's (on-policy + leader rows): the same rule.
-            net.dataset = ShuffledMinibatches(net.minibatch_size,
-                                              self.seq_length if net.is_rnn else None,
-                                              torch.Generator().manual_seed(seed + 4))
-        self._done_blocks = torch.zeros(0, dtype=torch.long, device=self.ppo_device)
-        for name in ("game_rewards", "game_shaped_rewards", "game_lengths"):
-            setattr(self, name, BlockSplitMeter(getattr(self, name), self.sapg.num_blocks,
-                                                lambda: self._done_blocks))
-        self.epoch_stats = {}
+            net.dataset = ShuffledMinibatches(net.minibatch_size, self.seq_length if net.is_rnn else None,
+                                              torch.Generator().manual_seed(self.seed + 4))
+        for name in EPISODE_METERS:
+            setattr(self, name, BlockSplitMeter(getattr(self, name), self.sapg.num_blocks))
+        self.record = None         # this iteration's RolloutRecord
+        self.epoch_stats, self.kl = {}, None
+        self.on_policy_rows_per_minibatch = None
+        self.terms = [term(self) for term in self.TERMS if term.active(self)]
+
+    def _normalised_inputs(self) -> list:
+        """``(model, RowSet field of its inputs)`` of the models whose input normaliser updates
+        once per iteration (docs/algorithm.md, Input normalisers)."""
+        pairs = [(self.model, "obs")] if self.normalize_input else []
+        if self.has_central_value and self.central_value_net.normalize_input:
+            pairs.append((self.central_value_net.model, "states"))
+        return pairs
 
     def _generators(self) -> dict:
         generators = {"block": self.block_generator, "minibatches": self.dataset.generator,
                       "diagnostics": self.diagnostics_generator}
         if self.has_central_value:
             generators["central_minibatches"] = self.central_value_net.dataset.generator
+        for term in self.terms:
+            generators.update(term.generators())
         return generators
+
+    def _replicated_modules(self) -> list:
+        return [module for term in self.terms for module in term.modules()]
 
     # The value network: the asymmetric critic when there is one, the actor-critic's head else.
 
@@ -153,355 +97,240 @@ class SapgAgent(PpoAgent):
 
     # ---- rollout -------------------------------------------------------------------------
 
-    def _recorded_envs(self) -> torch.Tensor:
-        """Envs whose per-step LSTM states of the value network the rollout keeps (for values
-        under another block)."""
-        return self.off_policy_envs
-
     def train_epoch(self):
-        self.off_policy_blocks = sample_follower_blocks(
-            self.sapg.num_blocks, self.sapg.off_policy_ratio, self.block_generator).to(self.ppo_device)
-        self.off_policy_envs = self.layout.envs_of(self.off_policy_blocks)
-        self._rollout_step = 0
-        self._time_outs = torch.zeros(self.horizon_length, self.num_actors, device=self.ppo_device)
-        recorded = self._recorded_envs()
-        self._record_slot = torch.full((self.num_actors,), -1, dtype=torch.long,
-                                       device=self.ppo_device)
-        self._record_slot[recorded] = torch.arange(len(recorded), device=self.ppo_device)
-        self._recorded = recorded
-        self._step_rnn_states = [
-            torch.zeros((self.horizon_length + 1, s.shape[0], len(recorded), s.shape[2]),
-                        device=self.ppo_device) for s in self._value_rnn_states()]
+        blocks = sample_follower_blocks(self.sapg.num_blocks, self.sapg.off_policy_ratio,
+                                        self.block_generator).to(self.ppo_device)
+        off_policy_envs = self.layout.envs_of(blocks)
+        recorded = [off_policy_envs] + [term.recorded_envs() for term in self.terms]
+        self.record = RolloutRecord(self.horizon_length, self.num_actors, self.block_of_env,
+                                    off_policy_envs, torch.cat([e for e in recorded if e is not None]),
+                                    self._value_rnn_states())
         result = super().train_epoch()
-        self.epoch_stats.update(self._update_stats())
+        for term in self.terms:
+            self.epoch_stats.update(term.stats())
         if self.multi_gpu:  # rank 0 logs: the statistics of every rank's samples
             self.epoch_stats = distributed.mean_over_ranks(self.epoch_stats, self.ppo_device)
-            if summaries.ESS_RATE in self.epoch_stats:
+            if self.kl is not None:
                 self.kl = distributed.mean_tensor_over_ranks(self.kl.to(self.ppo_device)).cpu()
         return result
 
     def get_action_values(self, obs):
-        if self._recorded.numel():
-            for store, state in zip(self._step_rnn_states, self._value_rnn_states()):
-                store[self._rollout_step] = state[:, self._recorded]
+        self.record.keep_value_states(self._value_rnn_states())
         return super().get_action_values(obs)
 
     def get_values(self, obs):
         # After the rollout: the state the final observation's value starts from (rl_games'
         # asymmetric critic steps its LSTM state here too).
-        if self._recorded.numel():
-            for store, state in zip(self._step_rnn_states, self._value_rnn_states()):
-                store[self.horizon_length] = state[:, self._recorded]
+        self.record.keep_value_states(self._value_rnn_states(), last=True)
         return super().get_values(obs)
 
     def env_step(self, actions):
         obs, rewards, dones, infos = super().env_step(actions)
-        if "time_outs" in infos:
-            self._time_outs[self._rollout_step] = torch.as_tensor(
-                infos["time_outs"], device=self.ppo_device).float()
-        self._rollout_step += 1
-        # rl_games feeds its episode meters in dones.nonzero() order; BlockSplitMeter needs
-        # the block of each finished env in that order.
-        self._done_blocks = self.block_of_env[dones.nonzero(as_tuple=False)[:, 0]]
+        self.record.after_step(dones, infos)
+        for name in EPISODE_METERS:
+            getattr(self, name).done_blocks = self.record.done_blocks
         return obs, rewards, dones, infos
 
-    # ---- batch ---------------------------------------------------------------------------
+    def discount_values(self, fdones, last_extrinsic_values, mb_fdones, mb_extrinsic_values,
+                        mb_rewards):
+        for term in self.terms:
+            mb_rewards = term.rewards(mb_rewards)
+        return super().discount_values(fdones, last_extrinsic_values, mb_fdones,
+                                       mb_extrinsic_values, mb_rewards)
+
+    # ---- the iteration's rows ------------------------------------------------------------
 
     def prepare_dataset(self, batch_dict):
-        rollout = batch_dict
-        self.epoch_stats = self._block_policy_stats(rollout)
+        """Replaces rl_games 1.6.5 ``A2CAgent.prepare_dataset`` because the iteration trains on
+        more rows than the rollout's (the leader's off-policy rows, the terms' rows), whose
+        advantages are normalised together, and on minibatches of ``RowSet`` fields. Value
+        targets are normalised as rl_games does (``value_mean_std`` on values, then returns)."""
+        rollout = RowSet.from_rollout(batch_dict)
+        self.epoch_stats = block_diagnostics.block_policy_stats(self, rollout)
+        self.kl = None
         if self.diagnostics_config.every and self.epoch_num % self.diagnostics_config.every == 0:
-            self.epoch_stats.update(self._diagnostics(rollout))
-        row_type = torch.full((len(rollout["actions"]),), rows.ON_POLICY, device=self.ppo_device)
-        if self.off_policy_envs.numel():
-            batch_dict = self._with_leader_rows(rollout)
-            row_type = torch.cat([row_type, torch.full(
-                (len(batch_dict["actions"]) - len(row_type),), rows.LEADER_OFF_POLICY,
-                device=self.ppo_device)])
-        # Built before rl_games' prepare_dataset updates the value statistics: every value of
-        # the iteration (GAE, leader rows, these) is denormalised with the same ones.
-        extra = self._extra_rows(rollout)
-        # The advantages of every row set are normalised together, here, not in rl_games.
-        normalize, self.normalize_advantage = self.normalize_advantage, False
-        try:
-            super().prepare_dataset(batch_dict)
-        finally:
-            self.normalize_advantage = normalize
+            diagnostics, self.kl = block_diagnostics.rollout_diagnostics(self, rollout)
+            self.epoch_stats.update(diagnostics)
+        training = self._training_rows(rollout)
+        self.dataset.update_values_dict(dataclasses.replace(training, states=None).fields())
+        self.on_policy_rows_per_minibatch = (training.kind == rows.ON_POLICY).sum() / len(self.dataset)
         if self.has_central_value:
-            self._complete_central_dataset()
-        data = self.dataset.values_dict
-        data["row_type"] = row_type
-        for key, value in extra.items():
-            data[key] = ([torch.cat([a, b], dim=1) for a, b in zip(data[key], value)]
-                         if key == "rnn_states" else torch.cat([data[key], value]))
-        if normalize:
-            data["advantages"] = (self.advantage_mean_std(data["advantages"])
-                                  if self.normalize_rms_advantage
-                                  else targets.normalize(data["advantages"]))
-        self._update_input_normalisers(rollout["obses"], rollout.get("states"))
+            net = self.central_value_net
+            net.dataset.update_values_dict(self._critic_rows(training))
+            net.num_minibatches = len(net.dataset)  # rl_games averages its logged loss over them
+        for model, field in self._normalised_inputs():
+            normalisers.update_once(model, getattr(rollout, field))
+        for term in self.terms:
+            self.epoch_stats.update(term.after_rows(rollout))
 
-    def _complete_central_dataset(self) -> None:
-        """rl_games gave the asymmetric critic's dataset every row of the batch (on-policy and
-        leader rows; never the AWAC rows) but LSTM states for the rollout's sequences only: the
-        leader rows' sequences start from their follower envs' states."""
+    def _training_rows(self, rollout: RowSet) -> RowSet:
+        """On-policy rows, the leader's off-policy rows, then the terms' rows; the terms' rows are
+        built before the value statistics change, so every value of the iteration is
+        denormalised with the same ones."""
+        critic_rows = (RowSet.cat(rollout, self._leader_rows(rollout)) if self.record.off_policy_envs.numel()
+                       else dataclasses.replace(rollout))
+        added = [r for r in (term.rows(rollout) for term in self.terms) if r is not None]
+        critic_rows.advantages = (critic_rows.returns - critic_rows.values).sum(-1)
+        if self.normalize_value:
+            self.value_mean_std.train()
+            critic_rows.values = self.value_mean_std(critic_rows.values)
+            critic_rows.returns = self.value_mean_std(critic_rows.returns)
+            self.value_mean_std.eval()
+        training = RowSet.cat(critic_rows, *added) if added else critic_rows
+        if self.normalize_advantage:
+            training.advantages = (self.advantage_mean_std(training.advantages)
+                                   if self.normalize_rms_advantage
+                                   else targets.normalize(training.advantages))
+        return training
+
+    def _critic_rows(self, training: RowSet) -> dict:
+        """The asymmetric critic's dataset, under rl_games' ``CentralValueTrain`` keys: the
+        on-policy and leader rows (no critic loss on the terms' rows), its LSTM states from its
+        own rollout (as rl_games' ``update_dataset`` builds them), the leader rows' sequences
+        from their follower envs' states."""
         net = self.central_value_net
-        data = net.dataset.values_dict
-        if net.is_rnn and self.off_policy_envs.numel():
-            sequences = rows.sequences_of(self.off_policy_envs, self.horizon_length, self.seq_length)
-            data["rnn_states"] = [torch.cat([s, s[:, sequences]], dim=1) for s in data["rnn_states"]]
-        net.num_minibatches = len(net.dataset)  # rl_games averages its logged loss over them
+        critic = training.kind != rows.AWAC
+        data = {"obs": training.states[critic], "old_values": training.values[critic],
+                "returns": training.returns[critic], "actions": training.actions[critic],
+                "dones": training.dones[critic], "rnn_masks": None, "rnn_states": None}
+        if net.is_rnn:
+            states = [s.permute(1, 2, 0, 3).reshape(-1, s.size(0) * s.size(2), s.size(3))
+                      for s in net.mb_rnn_states]
+            sequences = rows.sequences_of(self.record.off_policy_envs, self.horizon_length, self.seq_length)
+            data["rnn_states"] = [torch.cat([s, s[:, sequences]], dim=1) for s in states]
+        return data
 
-    def _extra_rows(self, rollout: dict) -> dict:
-        """Rows to append to the dataset, under its keys (CPO: the AWAC rows); ``{}``: none."""
-        return {}
+    def _leader_rows(self, rollout: RowSet) -> RowSet:
+        """The chosen followers' transitions relabelled to the leader, with one-step TD targets
+        under the leader's value (docs/algorithm.md, SAPG loss 2)."""
+        envs = self.record.off_policy_envs
+        values = self.values_under(envs, LEADER)
+        leader = self.rows_of_envs(rollout, envs, LEADER, rows.LEADER_OFF_POLICY)
+        leader.values = rows.time_major_to_rows(values[:-1])
+        leader.returns = rows.time_major_to_rows(self.one_step_td(envs, values))
+        return leader
 
-    def set_train(self):
-        super().set_train()  # rl_games calls it before every minibatch
-        if self.normalize_input:
-            self.model.running_mean_std.eval()  # updated once per iteration, see below
+    def rows_of_envs(self, rollout: RowSet, envs, labels, kind: int) -> RowSet:
+        """``envs``' rollout rows relabelled to block ``labels`` (int, or one per env)."""
+        return rollout.of_envs(envs, self.horizon_length, self.seq_length if self.is_rnn else None,
+                               labels, kind)
 
-    def _update_input_normalisers(self, obses: torch.Tensor, states) -> None:
-        """Deviation from the public CPO code: the observation statistics are updated from the
-        rollout's own ``N * H`` samples, once per iteration, and stay frozen through the update.
-        rl_games updates them on every training forward (``set_train`` before each minibatch),
-        which would count the leader's states ``M`` times as often as others (once, and once per
-        follower's AWAC rows) and the chosen followers' twice (ALGORITHM.md, SAPG loss 7). The
-        asymmetric critic's states normaliser likewise, from the rollout's states."""
-        if self.normalize_input:
-            update_normaliser(self.model, obses)
-        if self.has_central_value and self.central_value_net.normalize_input:
-            update_normaliser(self.central_value_net.model, states)
+    # ---- evaluations under other blocks (no grad, eval mode) -----------------------------
 
-    @torch.no_grad()
-    def _values_under(self, envs: torch.Tensor, labels) -> torch.Tensor:
+    def values_under(self, envs: torch.Tensor, labels) -> torch.Tensor:
         """``V`` of ``envs``' rollout states under block ``labels`` (int, or ``(n,)`` per env):
         ``(H + 1, n, 1)`` time-major, the last step the state after the rollout. From the
-        asymmetric critic on the env's states when there is one (ALGORITHM.md, Asymmetric
-        critic), else from the actor-critic's value head. For an LSTM, one step from each stored
-        per-step hidden state (ALGORITHM.md, SAPG loss 2). Runs in eval mode, so the normalisers
-        do not update."""
+        asymmetric critic on the env's states when there is one, else from the actor-critic's
+        value head; for an LSTM, one step from each recorded per-step state (docs/algorithm.md,
+        SAPG loss 2)."""
         key, last = ("states", self.obs["states"]) if self.has_central_value else ("obses", self.obs["obs"])
         inputs = torch.cat([self.experience_buffer.tensor_dict[key][:, envs],
                             last[envs].unsqueeze(0)]).clone()
         inputs[..., -1] = torch.as_tensor(labels, device=inputs.device, dtype=inputs.dtype)
         steps, n = inputs.shape[:2]
         input_dict = {"is_train": False, "prev_actions": None, "obs": inputs.reshape(steps * n, -1)}
-        if self._step_rnn_states:
-            slots = self._record_slot[envs]
-            input_dict["rnn_states"] = tuple(
-                s[:, :, slots].permute(1, 0, 2, 3).reshape(s.shape[1], steps * n, -1)
-                for s in self._step_rnn_states)
-            input_dict["seq_length"] = 1
-        return self._eval_forward(input_dict, self._value_model())["values"].reshape(steps, n, -1)
+        if self.record.value_rnn_states:
+            input_dict.update(rnn_states=self.record.value_states_of(envs), seq_length=1)
+        return evaluation.forward(self._value_model(), input_dict)["values"].reshape(steps, n, -1)
 
-    @contextmanager
-    def _eval_mode(self, model=None):
-        """``model`` (the actor-critic by default) in eval mode (normalisers frozen) and no grad;
-        every module's mode is restored afterwards (input normalisers stay frozen through the
-        update)."""
-        model = self.model if model is None else model
-        modes = [(module, module.training) for module in model.modules()]
-        model.eval()
-        try:
-            with torch.no_grad():
-                yield
-        finally:
-            for module, training in modes:
-                module.training = training
-
-    def _eval_forward(self, input_dict: dict, model=None) -> dict:
-        """``model``'s (the actor-critic's by default) outputs on ``input_dict``'s rows, in eval
-        mode, ``EVAL_ROWS`` rows (whole sequences for an LSTM) per forward; tensors of every
-        row, concatenated."""
-        model = self.model if model is None else model
-        rows = len(input_dict["obs"])
-        unit = input_dict.get("seq_length", 1) if input_dict.get("rnn_states") is not None else 1
-        step = max(EVAL_ROWS // unit, 1) * unit
-        with self._eval_mode(model):
-            parts = [model(rows_of_input(input_dict, start, start + step, unit))
-                     for start in range(0, rows, step)]
-        if len(parts) == 1:
-            return parts[0]
-        return {key: torch.cat([p[key] for p in parts]) for key, value in parts[0].items()
-                if torch.is_tensor(value)}
-
-    def _one_step_td(self, envs: torch.Tensor, values: torch.Tensor):
+    def one_step_td(self, envs: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         """TD(0) targets ``(H, n, 1)`` of ``envs``' transitions under ``values`` (from
-        ``_values_under``), extrinsic reward with time-outs bootstrapped by these values."""
+        ``values_under``), extrinsic reward with time-outs bootstrapped by these values."""
         buffer = self.experience_buffer.tensor_dict
         rewards = buffer["rewards"][:, envs]
         if self.value_bootstrap:
             rewards = targets.rebootstrap_time_outs(
-                rewards, self._time_outs[:, envs].unsqueeze(-1), buffer["values"][:, envs],
+                rewards, self.record.time_outs[:, envs].unsqueeze(-1), buffer["values"][:, envs],
                 values[:-1], self.gamma)
         next_dones = targets.shift_to_next(buffer["dones"][:, envs], self.dones[envs]).unsqueeze(-1)
         return targets.td0_targets(rewards, values[1:], next_dones, self.gamma)
 
-    def _relabelled(self, batch_dict: dict, envs: torch.Tensor, labels) -> dict:
-        """``envs``' rollout rows (and LSTM sequence states) with the block column set to
-        ``labels`` (int, or one per env)."""
-        index = rows.rows_of(envs, self.horizon_length)
-        relabelled = ("obses", "states") if self.has_central_value else ("obses",)
-        out = {key: batch_dict[key][index] for key in
-               ("actions", "neglogpacs", "mus", "sigmas", "dones") + relabelled}
-        per_row = torch.as_tensor(labels, device=index.device).expand(len(envs))
-        for key in relabelled:
-            out[key][:, -1] = per_row.repeat_interleave(self.horizon_length).to(out[key].dtype)
+    def policy_under(self, row_set: RowSet, block=None) -> dict:
+        """The policy on ``row_set``'s rows (whole sequences for an LSTM) under ``block``
+        (``None``: each row's own): ``mus``, ``sigmas`` and ``prev_neglogp`` of the stored
+        actions."""
+        obs = row_set.obs if block is None else with_block(row_set.obs, block)
+        input_dict = {"is_train": True, "prev_actions": row_set.actions, "obs": obs}
         if self.is_rnn:
-            sequences = rows.sequences_of(envs, self.horizon_length, self.seq_length)
-            out["rnn_states"] = [s[:, sequences] for s in batch_dict["rnn_states"]]
-        return out
-
-    def _with_leader_rows(self, batch_dict: dict) -> dict:
-        """Appends the chosen followers' transitions relabelled to the leader, with one-step TD
-        targets under the leader's value (ALGORITHM.md, SAPG loss 2)."""
-        envs = self.off_policy_envs
-        leader_values = self._values_under(envs, LEADER)
-        leader_rows = self._relabelled(batch_dict, envs, LEADER)
-        leader_rows["values"] = rows.time_major_to_rows(leader_values[:-1])
-        leader_rows["returns"] = rows.time_major_to_rows(self._one_step_td(envs, leader_values))
-        extended = dict(batch_dict)
-        for key, value in leader_rows.items():
-            if key == "rnn_states":
-                extended[key] = [torch.cat([a, b], dim=1) for a, b in zip(batch_dict[key], value)]
-            else:
-                extended[key] = torch.cat([batch_dict[key], value])
-        return extended
-
-    def _policy_under(self, batch: dict, block=None) -> dict:
-        """The policy on ``batch``'s rows (whole sequences for an LSTM) under ``block`` (``None``:
-        each row's own): ``mus``, ``sigmas`` and ``prev_neglogp`` of the stored actions."""
-        obs = batch["obses"] if block is None else with_block(batch["obses"], block)
-        input_dict = {"is_train": True, "prev_actions": batch["actions"], "obs": obs}
-        if self.is_rnn:
-            input_dict.update(rnn_states=batch["rnn_states"], seq_length=self.seq_length)
+            input_dict.update(rnn_states=row_set.rnn_states, seq_length=self.seq_length)
             if self.zero_rnn_on_done:
-                input_dict["dones"] = batch["dones"]
-        return self._eval_forward(input_dict)
+                input_dict["dones"] = row_set.dones
+        return evaluation.forward(self.model, input_dict)
 
-    # ---- losses --------------------------------------------------------------------------
+    def eval_mode(self):
+        return evaluation.eval_mode(self.model)
+
+    # ---- the update ----------------------------------------------------------------------
 
     def calc_gradients(self, input_dict):
-        self._minibatch = input_dict
-        super().calc_gradients(input_dict)
-        a_loss, c_loss, entropy, _, lr, lr_mul, mu, sigma, b_loss = self.train_result
-        # Deviation from the public SAPG and CPO codes: the adaptive lr sees KL of on-policy rows
-        # only, per minibatch their KL sum over the on-policy rows a minibatch holds on average.
-        on_policy_rows = (self.dataset.values_dict["row_type"] == rows.ON_POLICY).sum()
-        kl = losses.step_kl(mu, sigma, input_dict["mu"], input_dict["sigma"],
-                            input_dict["row_type"] == rows.ON_POLICY,
-                            on_policy_rows / len(self.dataset))
-        self.train_result = (a_loss, c_loss, entropy, kl, lr, lr_mul, mu, sigma, b_loss)
+        """Replaces rl_games 1.6.5 ``A2CAgent.calc_gradients`` because the loss needs the whole
+        minibatch (each row's set and block), which rl_games' ``calc_losses`` is not given, and
+        the adaptive lr's KL its on-policy rows only. The forward, the gradient step and the
+        ``train_result`` tuple are rl_games' (1.6.5 never sets ``rnn_masks``, so none apply)."""
+        minibatch = RowSet.of(input_dict)
+        model_input = {"is_train": True, "prev_actions": minibatch.actions,
+                       "obs": self._preproc_obs(minibatch.obs)}
+        if self.is_rnn:
+            model_input.update(rnn_states=minibatch.rnn_states, seq_length=self.seq_length)
+            if self.zero_rnn_on_done:
+                model_input["dones"] = minibatch.dones
+        with torch.amp.autocast("cuda", enabled=self.mixed_precision, dtype=torch.bfloat16):
+            outputs = self.model(model_input)
+            terms = self.loss(minibatch, outputs)
+        for param in self.model.parameters():
+            param.grad = None
+        self.scaler.scale(losses.total(terms)).backward()
+        self.trancate_gradients_and_step()
+        self.diagnostics.mini_batch(self, {"values": minibatch.values, "returns": minibatch.returns,
+                                           "new_neglogp": outputs["prev_neglogp"],
+                                           "old_neglogp": minibatch.neglogp, "masks": None},
+                                    self.e_clip, 0)
+        mu, sigma = outputs["mus"].detach(), outputs["sigmas"].detach()
+        # Deviation from the public codes: the lr schedule's KL is of on-policy rows only.
+        kl = losses.step_kl(mu, sigma, minibatch.mu, minibatch.sigma,
+                            minibatch.kind == rows.ON_POLICY, self.on_policy_rows_per_minibatch)
+        self.train_result = (terms["actor_loss"], terms["critic_loss"], terms["entropy"], kl,
+                             self.last_lr, 1.0, mu, sigma, terms["bounds_loss"])
 
-    def calc_losses(self, actor_loss_func, old_action_log_probs_batch, action_log_probs, advantage,
-                    curr_e_clip, value_preds_batch, values, return_batch, mu, entropy, rnn_masks):
-        actor = actor_loss_func(old_action_log_probs_batch, action_log_probs,
-                                self._policy_advantages(advantage, action_log_probs), self.ppo,
-                                curr_e_clip)
-        critic = (common_losses.critic_loss(self.model, value_preds_batch, values, curr_e_clip,
-                                            return_batch, self.clip_value).sum(-1)
+    def loss(self, minibatch: RowSet, outputs: dict) -> dict:
+        """The minibatch's ``loss_*`` terms (docs/algorithm.md, SAPG loss): PPO, critic, per-block
+        entropy and bounds on the on-policy and leader rows, then each term's."""
+        log_prob = -outputs["prev_neglogp"]
+        advantages = minibatch.advantages
+        for term in self.terms:
+            advantages = term.advantages(minibatch, advantages, log_prob)
+        actor = self.actor_loss_func(minibatch.neglogp, outputs["prev_neglogp"], advantages,
+                                     self.ppo, self.e_clip)
+        critic = (common_losses.critic_loss(self.model, minibatch.values, outputs["values"],
+                                            self.e_clip, minibatch.returns, self.clip_value).sum(-1)
                   if self.has_value_loss else torch.zeros_like(actor))
         bounds = {"regularisation": self.reg_loss, "bound": self.bound_loss}.get(self.bound_loss_type)
-        bounds = bounds(mu) if bounds and self.bounds_loss_coef else torch.zeros_like(actor)
-        _, blocks = split_block_column(self._minibatch["obs"])
+        bounds = bounds(outputs["mus"]) if bounds and self.bounds_loss_coef else torch.zeros_like(actor)
+        _, blocks = split_block_column(minibatch.obs)
         coefficients = entropy_coefficients(self.sapg.num_blocks, self.sapg.entropy_scale,
                                             self.entropy_coef).to(blocks.device)
-        per_row = [actor, critic, entropy, bounds, coefficients[blocks]]
-        ppo_rows = self._ppo_rows(self._minibatch)
-        if ppo_rows is not None:
-            per_row = [x[ppo_rows] for x in per_row]
+        ppo_rows = minibatch.kind != rows.AWAC
+        per_row = [x[ppo_rows] for x in (actor, critic, outputs["entropy"], bounds, coefficients[blocks])]
         terms = losses.sapg_loss(*per_row, self.critic_coef, self.bounds_loss_coef or 0.0)
-        terms.update(self._extra_loss_terms(action_log_probs, advantage))
-        return (losses.total(terms), terms["actor_loss"], terms["critic_loss"], terms["entropy"],
-                terms["bounds_loss"], None)
+        for term in self.terms:
+            terms.update(term.loss(minibatch, log_prob))
+        return terms
 
-    def _ppo_rows(self, minibatch: dict):
-        """Mask of the rows the PPO, critic, entropy and bounds terms apply to; ``None``: all."""
-        return None
-
-    def _policy_advantages(self, advantage: torch.Tensor, neglogp: torch.Tensor) -> torch.Tensor:
-        """The advantages the minibatch's PPO actor loss sees (CPO: with the reverse-KL term);
-        ``neglogp`` is the current policy's, with gradient."""
-        return advantage
-
-    def _extra_loss_terms(self, neglogp: torch.Tensor, advantage: torch.Tensor) -> dict:
-        """More ``loss_*`` terms of the minibatch (CPO: the forward-KL term)."""
-        return {}
-
-    # ---- logging -------------------------------------------------------------------------
-
-    def _update_stats(self) -> dict:
-        """Statistics of the update just done (CPO: the AWAC loss), logged with epoch_stats."""
-        return {}
-
-    def _block_policy_stats(self, batch_dict: dict) -> dict:
-        """Mean sigma and entropy of every block's rollout samples."""
-        _, blocks = split_block_column(batch_dict["obses"])
-        sigmas = batch_dict["sigmas"]
-        stats = {}
-        for b in range(self.sapg.num_blocks):
-            block_sigmas = sigmas[blocks == b]
-            stats[summaries.sigma_block(b)] = block_sigmas.mean().item()
-            stats[summaries.entropy_block(b)] = gaussian.entropy(block_sigmas).mean().item()
-        stats[summaries.LEADER_OFF_POLICY_ROWS] = self.off_policy_envs.numel() * self.horizon_length
-        return stats
-
-    def _kl_sample(self, batch_dict: dict) -> dict:
-        """A random subset of the rollout (whole sequences for an LSTM) for the KL matrix."""
-        total = len(batch_dict["actions"])
-        unit = self.seq_length if self.is_rnn else 1
-        count = min(max(self.diagnostics_config.kl_states // unit, 1), total // unit)
-        units = torch.randperm(total // unit, generator=self.diagnostics_generator)[:count]
-        units = units.to(self.ppo_device)
-        index = (units[:, None] * unit + torch.arange(unit, device=self.ppo_device)).reshape(-1)
-        sample = {key: batch_dict[key][index] for key in ("obses", "actions", "dones")}
-        if self.is_rnn:
-            sample["rnn_states"] = [s[:, units] for s in batch_dict["rnn_states"]]
-        return sample
-
-    def _diagnostics(self, batch_dict: dict) -> dict:
-        """IS-ratio deviation and ESS of the leader on every block's samples, and the
-        inter-policy KL matrix (ALGORITHM.md, Diagnostics), on the rollout before the update."""
-        _, blocks = split_block_column(batch_dict["obses"])
-        log_ratio = batch_dict["neglogpacs"] - self._policy_under(batch_dict, LEADER)["prev_neglogp"]
-        stats = {summaries.ESS_RATE: diagnostics.ess_rate(log_ratio).item()}
-        deviations = []
-        for b in range(self.sapg.num_blocks):
-            stats[summaries.ess_rate_block(b)] = diagnostics.ess_rate(log_ratio[blocks == b]).item()
-            if b != LEADER:
-                deviations.append(diagnostics.is_ratio_deviation(log_ratio[blocks == b]).item())
-                stats[summaries.is_ratio_deviation_block(b)] = deviations[-1]
-        if deviations:
-            stats[summaries.IS_RATIO_DEVIATION] = sum(deviations) / len(deviations)
-        sample = self._kl_sample(batch_dict)
-        policies = [self._policy_under(sample, b) for b in range(self.sapg.num_blocks)]
-        kl = diagnostics.kl_matrix(torch.stack([p["mus"] for p in policies]),
-                                   torch.stack([p["sigmas"] for p in policies]))
-        if self.sapg.num_blocks > 1:
-            stats.update({f"diagnostics/{k}": v
-                          for k, v in diagnostics.leader_follower_summary(kl).items()})
-        self.kl = kl.cpu()
-        return stats
+    # ---- logging and checkpoints ---------------------------------------------------------
 
     def write_stats(self, total_time, epoch_num, step_time, play_time, update_time, a_losses,
-                    c_losses, entropies, kls, last_lr, lr_mul, frame, scaled_time,
-                    scaled_play_time, curr_frames):
+                    c_losses, entropies, kls, last_lr, lr_mul, frame, *args):
         super().write_stats(total_time, epoch_num, step_time, play_time, update_time, a_losses,
-                            c_losses, entropies, kls, last_lr, lr_mul, frame, scaled_time,
-                            scaled_play_time, curr_frames)
-        for name, value in self.epoch_stats.items():
-            self.writer.add_scalar(name, value, frame)
-        for b, meter in enumerate(self.game_rewards.blocks):
-            if meter.current_size > 0:
-                self.writer.add_scalar(summaries.reward_block(b), meter.get_mean()[0], frame)
-        if summaries.ESS_RATE in self.epoch_stats:
-            self._write_kl_matrix(epoch_num, frame)
+                            c_losses, entropies, kls, last_lr, lr_mul, frame, *args)
+        block_diagnostics.write(self, epoch_num, frame)
 
-    def _write_kl_matrix(self, epoch_num: int, frame: int) -> None:
-        nearest = diagnostics.nearest_policy(self.kl) if self.sapg.num_blocks > 1 else [0]
-        self.writer.add_image(summaries.KL_MATRIX, summaries.kl_heatmap(self.kl, nearest), frame)
-        path = os.path.join(self.experiment_dir, "diagnostics", "kl_matrix.jsonl")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "a") as f:
-            f.write(json.dumps({"epoch": epoch_num, "frame": frame,
-                                "kl": self.kl.tolist()}) + "\n")
+    def get_full_state_weights(self):
+        state = super().get_full_state_weights()
+        for term in self.terms:
+            state.update(term.state_dict())
+        return state
+
+    def set_full_state_weights(self, weights, set_epoch=True):
+        super().set_full_state_weights(weights, set_epoch=set_epoch)
+        for term in self.terms:
+            term.load_state_dict(weights)

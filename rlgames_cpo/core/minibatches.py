@@ -73,7 +73,10 @@ class ShuffledMinibatches:
 
     @property
     def num_rows(self) -> int:
-        return len(self.values_dict["advantages"])
+        return len(self._first_tensor())
+
+    def _first_tensor(self) -> torch.Tensor:
+        return next(v for v in self.values_dict.values() if torch.is_tensor(v))
 
     def _split(self) -> list:
         """The shuffled units (rows, or sequences for an RNN) of every minibatch."""
@@ -92,7 +95,7 @@ class ShuffledMinibatches:
     def __getitem__(self, index: int) -> dict:
         if self.parts is None:
             self.parts = self._split()
-        device = self.values_dict["advantages"].device
+        device = self._first_tensor().device
         units = self.parts[index].to(device)
         if self.seq_length:
             offsets = torch.arange(self.seq_length, device=device)

@@ -4,6 +4,7 @@ import copy
 
 import torch
 
+from rlgames_cpo.adapters.row_sets import RowSet
 from rlgames_cpo.core.conditioning import with_block
 
 # A small Pendulum setup whose 5-step episodes put dones and time-outs inside the 8-step horizon.
@@ -31,7 +32,7 @@ def run_epoch(agent):
                        if torch.is_tensor(v)},
             "last_obs": agent.obs["states" if central else "obs"].clone(),
             "last_dones": agent.dones.clone(),
-            "time_outs": agent._time_outs.clone() if hasattr(agent, "_time_outs") else None}
+            "time_outs": agent.record.time_outs.clone() if getattr(agent, "record", None) else None}
         prepare(batch_dict)
         seen["dataset"] = {k: v.clone() if torch.is_tensor(v) else v
                            for k, v in agent.dataset.values_dict.items()}
@@ -74,3 +75,14 @@ def one_step_td_by_loop(agent, envs, block):
             targets[i, t] = reward + gamma * value(next_obs) * (1 - next_done)
             values[i, t] = v
     return targets, values
+
+
+def term_of(agent, term_class):
+    """The agent's term of ``term_class`` (``rlgames_cpo.adapters.terms``)."""
+    (term,) = [t for t in agent.terms if isinstance(t, term_class)]
+    return term
+
+
+def log_prob(agent, minibatch: dict) -> torch.Tensor:
+    """``log pi(a|s)`` of a minibatch dict's stored actions under each row's own block."""
+    return -agent.policy_under(RowSet.of(minibatch))["prev_neglogp"]

@@ -44,7 +44,7 @@ def test_states_carry_the_block_and_the_critic_is_block_conditioned(make_agent):
 def test_leader_targets_come_from_the_critic_under_the_leader(make_agent):
     agent = make_agent(*CENTRAL)
     _, data = run_epoch(agent)
-    envs = agent.off_policy_envs
+    envs = agent.record.off_policy_envs
     assert agent.before_update["time_outs"][:, envs].any()
     expected, _ = one_step_td_by_loop(agent, envs, block=0)
     torch.testing.assert_close(raw(agent, data["returns"][12 * 8:])[:, 0], expected.reshape(-1),
@@ -59,7 +59,7 @@ def test_awac_advantages_come_from_the_critic_under_each_follower(make_agent):
     for follower in (1, 2):
         targets, values = one_step_td_by_loop(agent, torch.arange(4), block=follower)
         expected.append((targets - values).reshape(-1))
-    torch.testing.assert_close(data["advantages"][data["row_type"] == rows.AWAC],
+    torch.testing.assert_close(data["advantages"][data["kind"] == rows.AWAC],
                                torch.cat(expected), rtol=1e-4, atol=1e-4)
 
 
@@ -80,7 +80,7 @@ def test_the_critic_trains_on_on_policy_and_leader_rows_only(make_agent):
     leader_rows = critic["obs"][12 * 8:]
     _, blocks = split_block_column(leader_rows)
     assert (blocks == 0).all()                            # states relabelled to the leader
-    envs = agent.off_policy_envs
+    envs = agent.record.off_policy_envs
     index = (envs[:, None] * 8 + torch.arange(8)).reshape(-1)
     torch.testing.assert_close(leader_rows[:, :-1], rollout["states"][index][:, :-1])
     # minibatch_size 12 * 4 = 48 rows: 128 // 48 = 2 per mini-epoch, the last with the
@@ -115,24 +115,24 @@ def test_cpo_with_zero_coefficients_is_bit_for_bit_sapg_with_the_critic(make_age
 def test_lstm_critic_values_from_stored_states_equal_a_direct_recompute(make_agent):
     agent = make_agent(*CENTRAL, *LSTM_CRITIC)
     captured = {}
-    values_under = agent._values_under
+    values_under = agent.values_under
 
     def capture(envs, labels):
         captured["weights"] = copy.deepcopy(agent.central_value_net.model.state_dict())
         captured["v"] = values_under(envs, labels)
         return captured["v"]
 
-    agent._values_under = capture
+    agent.values_under = capture
     run_epoch(agent)
     model = agent.central_value_net.model
     model.load_state_dict(captured["weights"])
-    envs = agent.off_policy_envs
+    envs = agent.record.off_policy_envs
     buffer = agent.experience_buffer.tensor_dict
     states = torch.cat([buffer["states"][:, envs], agent.obs["states"][envs].unsqueeze(0)])
     dones = torch.cat([buffer["dones"][:, envs], agent.dones[envs].unsqueeze(0)])
     # replay the critic from its state at t = 0 under the followers' own index, zeroing it where
     # an episode starts, reading the leader's value from each state
-    state = tuple(s[0][:, agent._record_slot[envs]] for s in agent._step_rnn_states)
+    state = tuple(s[0][:, agent.record.slot[envs]] for s in agent.record.value_rnn_states)
     expected = []
     model.eval()
     with torch.no_grad():

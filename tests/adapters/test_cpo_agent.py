@@ -2,9 +2,12 @@
 exact reduction to SAPG."""
 
 import torch
-from agent_helpers import SMALL, one_step_td_by_loop, run_epoch
+from agent_helpers import SMALL, one_step_td_by_loop, run_epoch, term_of
 
-from rlgames_cpo.adapters import cpo_agent
+from rlgames_cpo.adapters.terms import adversarial
+from rlgames_cpo.adapters.row_sets import RowSet
+from rlgames_cpo.adapters.terms.adversarial import AdversarialReward
+from rlgames_cpo.adapters.terms.reverse_kl import ReverseKl
 from rlgames_cpo.core import rows
 from rlgames_cpo.core.conditioning import split_block_column
 from rlgames_cpo.core.discriminator import adversarial_reward, reference_labels, reference_reward
@@ -17,7 +20,7 @@ def test_awac_rows_give_every_follower_the_leaders_samples(make_agent):
     agent = make_agent(*SMALL, "+train.params.config.cpo.beta=0.01", algo="cpo")
     rollout, data = run_epoch(agent)
     B, H = 4, 8
-    awac = data["row_type"] == rows.AWAC
+    awac = data["kind"] == rows.AWAC
     assert awac.sum() == 2 * B * H                         # (M - 1) * B * H
     _, labels = split_block_column(data["obs"][awac])
     assert labels.tolist() == [1] * B * H + [2] * B * H
@@ -27,7 +30,7 @@ def test_awac_rows_give_every_follower_the_leaders_samples(make_agent):
         torch.testing.assert_close(data["actions"][awac][part], rollout["actions"][leader_rows])
         torch.testing.assert_close(data["obs"][awac][part][:, :-1],
                                    rollout["obses"][leader_rows][:, :-1])
-        torch.testing.assert_close(data["old_logp_actions"][awac][part],
+        torch.testing.assert_close(data["neglogp"][awac][part],
                                    rollout["neglogpacs"][leader_rows])
 
 
@@ -43,7 +46,7 @@ def test_awac_advantages_are_one_step_td_under_each_followers_value(make_agent):
     for follower in (1, 2):
         targets, values = one_step_td_by_loop(agent, leader_envs, block=follower)
         expected.append((targets - values).reshape(-1))
-    torch.testing.assert_close(data["advantages"][data["row_type"] == rows.AWAC],
+    torch.testing.assert_close(data["advantages"][data["kind"] == rows.AWAC],
                                torch.cat(expected), rtol=1e-4, atol=1e-4)
 
 
@@ -56,7 +59,7 @@ def test_discriminator_labels_are_the_acting_block_and_the_leader_gets_no_bonus(
         seen["blocks"], seen["reward"] = blocks, adversarial_reward(logits, blocks, lambda_adv)
         return seen["reward"]
 
-    monkeypatch.setattr(cpo_agent, "adversarial_reward", spy)
+    monkeypatch.setattr(adversarial, "adversarial_reward", spy)
     agent.train_epoch()
     H, N = 8, 12
     blocks = seen["blocks"].view(H, N)
@@ -89,7 +92,8 @@ def test_discriminator_is_checkpointed(make_agent, tmp_path):
     agent.save(str(tmp_path / "c"))
     other = make_agent(*SMALL, *DISCRIMINATOR, algo="cpo")
     other.restore(str(tmp_path / "c.pth"))
-    for a, b in zip(agent.discriminator.parameters(), other.discriminator.parameters()):
+    for a, b in zip(term_of(agent, AdversarialReward).discriminator.parameters(),
+                    term_of(other, AdversarialReward).discriminator.parameters()):
         assert torch.equal(a, b)
 
 
@@ -97,16 +101,15 @@ def test_reverse_kl_is_eq_25_with_the_current_follower_log_prob(make_agent):
     agent = make_agent(*SMALL, "+train.params.config.cpo.lambda_r=0.5", algo="cpo")
     run_epoch(agent)
     minibatch = agent.dataset[0]
-    agent._minibatch = minibatch
     _, blocks = split_block_column(minibatch["obs"])
-    followers = (minibatch["row_type"] == rows.ON_POLICY) & (blocks != 0)
+    followers = (minibatch["kind"] == rows.ON_POLICY) & (blocks != 0)
     assert followers.any() and (~followers).any()
     agent.model.train()
     out = agent.model({"is_train": True, "prev_actions": minibatch["actions"],
                        "obs": minibatch["obs"]})
     neglogp = out["prev_neglogp"]                          # pi_F,theta, with gradient
     advantages = minibatch["advantages"]
-    shaped = agent._policy_advantages(advantages, neglogp)
+    shaped = term_of(agent, ReverseKl).advantages(RowSet.of(minibatch), advantages, -neglogp)
     # log pi_L(a|s): the same rows under the leader's index, current weights
     leader_obs = minibatch["obs"].clone()
     leader_obs[:, -1] = 0
@@ -125,7 +128,7 @@ def test_reverse_kl_is_eq_25_with_the_current_follower_log_prob(make_agent):
 def test_the_discriminator_learns_each_sample_under_its_acting_block(make_agent, monkeypatch):
     agent = make_agent(*SMALL, *DISCRIMINATOR, algo="cpo")
     seen = []
-    forward = agent.discriminator.forward
+    forward = term_of(agent, AdversarialReward).discriminator.forward
 
     def spy(obs, actions):
         logits = forward(obs, actions)
@@ -133,14 +136,14 @@ def test_the_discriminator_learns_each_sample_under_its_acting_block(make_agent,
         return logits
 
     labels = []
-    loss = cpo_agent.discriminator_loss
+    loss = adversarial.discriminator_loss
 
     def spy_loss(logits, blocks):
         labels.append(blocks.clone())
         return loss(logits, blocks)
 
-    agent.discriminator.forward = spy
-    monkeypatch.setattr(cpo_agent, "discriminator_loss", spy_loss)
+    term_of(agent, AdversarialReward).discriminator.forward = spy
+    monkeypatch.setattr(adversarial, "discriminator_loss", spy_loss)
     rollout, _ = run_epoch(agent)
     trained = seen[-len(labels):]                          # the training passes' inputs
     assert sum(len(b) for b in labels) == 12 * 8           # every rollout sample once
@@ -162,14 +165,14 @@ def test_reference_reward_reproduces_the_public_codes_labels_and_raw_observation
         seen["labels"], seen["reward"] = labels, reference_reward(logits, labels, lambda_adv)
         return seen["reward"]
 
-    forward = agent.discriminator.forward
+    forward = term_of(agent, AdversarialReward).discriminator.forward
 
     def spy_forward(obs, actions):
         seen.setdefault("features", obs.clone())
         return forward(obs, actions)
 
-    monkeypatch.setattr(cpo_agent, "reference_reward", spy)
-    agent.discriminator.forward = spy_forward
+    monkeypatch.setattr(adversarial, "reference_reward", spy)
+    term_of(agent, AdversarialReward).discriminator.forward = spy_forward
     run_epoch(agent)
     H, N = 8, 12
     labels = seen["labels"].view(H, N)

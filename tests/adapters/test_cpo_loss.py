@@ -3,7 +3,9 @@
 objective with the public CPO code's."""
 
 import torch
-from agent_helpers import SMALL, run_epoch
+from agent_helpers import SMALL, log_prob, run_epoch, term_of
+
+from rlgames_cpo.adapters.terms.forward_kl import ForwardKl
 
 from rlgames_cpo.core import coupling, rows
 from rlgames_cpo.core.minibatches import ShuffledMinibatches
@@ -36,11 +38,6 @@ def cloned(minibatch):
     return {k: v.clone() if torch.is_tensor(v) else v for k, v in minibatch.items()}
 
 
-def log_prob(agent, minibatch):
-    return -agent._policy_under({"obses": minibatch["obs"], "actions": minibatch["actions"],
-                                 "dones": minibatch["dones"]})["prev_neglogp"]
-
-
 def rows_of(minibatch, kept):
     return {k: v[kept] if torch.is_tensor(v) else v for k, v in minibatch.items()}
 
@@ -49,15 +46,15 @@ def test_awac_rows_feed_the_forward_kl_term_and_nothing_else(make_agent):
     agent = make_agent(*COUPLED, algo="cpo")
     run_epoch(agent)
     minibatch = agent.dataset[0]
-    awac = minibatch["row_type"] == rows.AWAC
+    awac = minibatch["kind"] == rows.AWAC
     assert awac.any() and (~awac).any()
     loss, _, _ = objective(agent, minibatch)
     # what only the PPO, critic, entropy and bounds terms read: changing it on AWAC rows
     # changes nothing
     changed = cloned(minibatch)
     changed["returns"][awac] += 10.0
-    changed["old_values"][awac] -= 10.0
-    changed["old_logp_actions"][awac] += 3.0
+    changed["values"][awac] -= 10.0
+    changed["neglogp"][awac] += 3.0
     assert torch.equal(objective(agent, changed)[0], loss)
     # what the AWAC term reads (the advantage in its weight) does change it
     changed["advantages"][awac] += 1.0
@@ -70,13 +67,14 @@ def test_the_forward_kl_term_pulls_followers_towards_the_leaders_actions(make_ag
     leader's actions (the term's sign; a zero or flipped term fails here)."""
     agent = make_agent(*COUPLED, algo="cpo")
     run_epoch(agent)
-    awac = {k: v[agent.dataset.values_dict["row_type"] == rows.AWAC]
+    awac = {k: v[agent.dataset.values_dict["kind"] == rows.AWAC]
             for k, v in agent.dataset.values_dict.items() if torch.is_tensor(v)}
     awac = rows_of(awac, torch.arange(32))
-    expected = agent.beta_eff * coupling.awac_loss(log_prob(agent, awac), awac["advantages"],
+    beta_eff = term_of(agent, ForwardKl).beta_eff
+    expected = beta_eff * coupling.awac_loss(log_prob(agent, awac), awac["advantages"],
                                                    lambda_f=0.5, weight_max=100.0)
     loss, before, after = objective(agent, awac, step=True)
-    assert agent.beta_eff > 0 and loss.item() > 0
+    assert beta_eff > 0 and loss.item() > 0
     torch.testing.assert_close(loss, expected.detach())
     weights = coupling.awac_weights(awac["advantages"], 0.5, 100.0)
     # the weighted log-likelihood of the leader's actions, the quantity the term maximises

@@ -2,6 +2,7 @@
 checkpoint (issue 6's list; num_envs % num_blocks and unknown sapg keys are in
 test_sapg_agent.py, a missing simulator in tests/contracts and tests/test_configs.py)."""
 
+import dataclasses
 import pytest
 import torch
 from agent_helpers import SMALL
@@ -96,10 +97,13 @@ def test_non_finite_losses_stop_and_never_overwrite_a_good_checkpoint(make_agent
     agent.save(str(tmp_path / "best"))
     good = (tmp_path / "best.pth").read_bytes()
 
-    def poisoned(advantage, neglogp):  # as an overflowing advantage would
-        return advantage * float("nan")
+    loss = agent.loss
 
-    agent._policy_advantages = poisoned
+    def poisoned(minibatch, outputs):  # as an overflowing advantage would
+        return loss(dataclasses.replace(minibatch, advantages=minibatch.advantages * float("nan")),
+                    outputs)
+
+    agent.loss = poisoned
     agent.update_epoch()
     with pytest.raises(NonFiniteError, match=r"iteration 2: non-finite actor loss, critic loss.*"
                                              r"stopped without saving"):

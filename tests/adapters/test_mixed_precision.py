@@ -3,7 +3,9 @@ a cpo iteration with every term on runs inside CPU bfloat16 autocast, and the fl
 no-op on the CPU, says so."""
 
 import torch
-from agent_helpers import SMALL, run_epoch
+from agent_helpers import SMALL, run_epoch, term_of
+
+from rlgames_cpo.adapters.terms.adversarial import AdversarialReward
 
 from rlgames_cpo.core.coupling import awac_loss, reverse_kl_advantages
 from rlgames_cpo.core.discriminator import Discriminator, adversarial_reward, discriminator_loss
@@ -41,7 +43,7 @@ def test_a_cpo_iteration_with_every_term_runs_under_bfloat16_autocast(make_agent
     with torch.autocast("cpu", dtype=torch.bfloat16):
         _, dataset = run_epoch(agent)
     assert all(torch.isfinite(p).all() for p in agent.model.parameters())
-    assert all(torch.isfinite(p).all() for p in agent.discriminator.parameters())
+    assert all(torch.isfinite(p).all() for p in term_of(agent, AdversarialReward).discriminator.parameters())
     assert torch.isfinite(dataset["advantages"]).all()
 
 

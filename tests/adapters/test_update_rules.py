@@ -8,7 +8,8 @@ import pytest
 import torch
 from agent_helpers import SMALL, run_epoch
 
-from rlgames_cpo.core import rows
+from rlgames_cpo.adapters.row_sets import RowSet
+from rlgames_cpo.core import losses, rows
 
 # The issue's iteration: N = 60, H = 16, M = 6 (B = 10), k = 1, minibatch_size 480, 1 mini-epoch
 ISSUE = ["task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=60",
@@ -60,12 +61,15 @@ def test_entropy_coefficients_per_row_inside_the_loss(make_agent):
     # rows of blocks 0, 1, 2, 2: c_b = 0.2 * 0.5 * b / 2 = 0, 0.05, 0.1, 0.1
     obs = torch.zeros(4, 4)
     obs[:, -1] = torch.tensor([0.0, 1.0, 2.0, 2.0])
-    agent._minibatch = {"obs": obs, "row_type": torch.full((4,), rows.ON_POLICY)}
     zeros, neglogp = torch.zeros(4, 1), torch.ones(4)
     entropy = torch.tensor([1.0, 2.0, 3.0, 4.0])
-    loss, a_loss, c_loss, reported_entropy, b_loss, _ = agent.calc_losses(
-        agent.actor_loss_func, neglogp, neglogp, torch.zeros(4), 0.2, zeros, zeros, zeros,
-        torch.zeros(4, 1), entropy, None)
+    minibatch = RowSet(obs=obs, actions=zeros, neglogp=neglogp, mu=zeros, sigma=zeros + 1,
+                       dones=torch.zeros(4), kind=torch.full((4,), rows.ON_POLICY), values=zeros,
+                       returns=zeros, advantages=torch.zeros(4))
+    terms = agent.loss(minibatch, {"prev_neglogp": neglogp, "values": zeros, "mus": zeros,
+                                   "entropy": entropy})
+    loss, a_loss, c_loss = losses.total(terms), terms["actor_loss"], terms["critic_loss"]
+    reported_entropy, b_loss = terms["entropy"], terms["bounds_loss"]
     # actor, critic and bounds terms are 0 here; entropy: -(0 + 0.1 + 0.3 + 0.4) / 4 = -0.2
     assert a_loss.item() == 0 and c_loss.item() == 0 and b_loss.item() == 0
     assert loss.item() == pytest.approx(-0.2)
@@ -77,9 +81,8 @@ def test_the_adaptive_lr_reads_the_kl_of_on_policy_rows_only(make_agent):
     run_epoch(agent)
     minibatch = agent.dataset[0]                          # the epoch's dataset, reshuffled
     with torch.no_grad():
-        now = agent._policy_under({"obses": minibatch["obs"], "actions": minibatch["actions"],
-                                   "dones": minibatch["dones"]})
-    on_policy = minibatch["row_type"] == rows.ON_POLICY
+        now = agent.policy_under(RowSet.of(minibatch))
+    on_policy = minibatch["kind"] == rows.ON_POLICY
     assert 0 < on_policy.sum() < len(on_policy)
     # old policy: the current one moved by 1 in the first action dim on on-policy rows (KL
     # 1 / (2 sigma^2) each), by 10 on the leader's off-policy rows (which must not count)

@@ -87,19 +87,21 @@ def minibatch_ours():
     n = len(row_type)
     obs = torch.cat([torch.randn(n, D, generator=g) * 2 + 1, blocks.float().unsqueeze(-1)], -1)
     return {"obs": obs, "actions": torch.randn(n, A, generator=g),
-            "old_logp_actions": torch.rand(n, generator=g) * 3,
+            "neglogp": torch.rand(n, generator=g) * 3,
             "advantages": torch.randn(n, generator=g), "returns": torch.randn(n, 1, generator=g),
-            "old_values": torch.randn(n, 1, generator=g),
+            "values": torch.randn(n, 1, generator=g),
             "mu": torch.randn(n, A, generator=g) * 0.5, "sigma": torch.rand(n, A, generator=g) + 0.5,
-            "row_type": row_type, "dones": torch.zeros(n)}
+            "kind": row_type, "dones": torch.zeros(n)}
 
 
 def to_theirs(minibatch, ids):
     """Our minibatch in their terms: the block column becomes the block's id, masks by row set."""
-    theirs = {k: v.clone() for k, v in minibatch.items() if k not in ("row_type", "dones")}
+    their_names = {"neglogp": "old_logp_actions", "values": "old_values"}
+    theirs = {their_names.get(k, k): v.clone() for k, v in minibatch.items()
+              if k not in ("kind", "dones")}
     blocks = minibatch["obs"][:, -1].long()
     theirs["obs"][:, -1] = ids[M - 1 - blocks]
-    row_type, leader = minibatch["row_type"], blocks == 0
+    row_type, leader = minibatch["kind"], blocks == 0
     theirs.update(leader_online_mask=(row_type == rows.ON_POLICY) & leader,
                   follower_online_mask=(row_type == rows.ON_POLICY) & ~leader,
                   off_policy_mask=row_type == rows.LEADER_OFF_POLICY,
@@ -407,11 +409,13 @@ def their_weights_for_ours(state: dict) -> dict:
 def our_minibatch_loss(agent, minibatch, setting):
     """Our agent's ``calc_gradients`` on ``minibatch`` with ``setting``: loss and gradients."""
     agent.cpo = dataclasses.replace(agent.cpo, lambda_r=setting["lambda_r"])
+    agent.terms = [term(agent) for term in agent.TERMS if term.active(agent)]
     agent.model.running_mean_std.running_mean.copy_(setting["normaliser_mean"])
     agent.model.running_mean_std.running_var.copy_(setting["normaliser_var"])
     seen = record_update(agent)
     agent.dataset = ShuffledMinibatches(len(minibatch["advantages"]))
     agent.dataset.update_values_dict({k: v.clone() for k, v in minibatch.items()})
+    agent.on_policy_rows_per_minibatch = (minibatch["kind"] == rows.ON_POLICY).sum()
     agent.set_train()
     agent.calc_gradients({k: v.clone() for k, v in minibatch.items()})
     a_loss, c_loss, entropy, _, _, _, _, _, b_loss = agent.train_result
@@ -433,9 +437,9 @@ def minibatch_losses(theirs):
                               state["a2c_network.block_log_std"][1])
     ours = [our_minibatch_loss(agent, minibatch_ours(), setting) for setting in MINIBATCH_SETTINGS]
     # their defect, emulated: log pi_L of observations normalised before the model normalises them
-    policy_under = agent._policy_under
-    agent._policy_under = lambda batch, block=None: policy_under(
-        {**batch, "obses": agent.model.norm_obs(batch["obses"])}, block)
+    policy_under = agent.policy_under
+    agent.policy_under = lambda row_set, block=None: policy_under(
+        dataclasses.replace(row_set, obs=agent.model.norm_obs(row_set.obs)), block)
     ours.append(our_minibatch_loss(agent, minibatch_ours(), MINIBATCH_SETTINGS[2]))
     return list(zip(result["minibatches"] + result["minibatches"][2:], ours))
 

@@ -26,8 +26,9 @@ def recording(builder):
 
         def train_epoch_and_record():
             result = train_epoch()
-            if hasattr(agent, "off_policy_blocks"):
-                followers.append(agent.off_policy_blocks.tolist())
+            if getattr(agent, "record", None) is not None:
+                followers.append((agent.record.off_policy_envs // agent.layout.block_size)
+                                 .unique().tolist())
             return result
 
         def train_and_record():
@@ -37,9 +38,8 @@ def recording(builder):
             if agent.has_central_value:
                 state["central_value"] = agent.central_value_net.state_dict()
                 state["central_value_optimizer"] = agent.central_value_net.optimizer.state_dict()
-            if getattr(agent, "discriminator", None) is not None:
-                state["discriminator"] = agent.discriminator.state_dict()
-                state["discriminator_optimizer"] = agent.discriminator_optimizer.state_dict()
+            for term in getattr(agent, "terms", []):
+                state.update(term.state_dict())  # the discriminator and its optimizer
             torch.save(state, OUT / f"rank{agent.global_rank}.pt")
             return result
 
