@@ -194,14 +194,16 @@ class PpoAgent(A2CAgent):
     # ---- checkpoints ---------------------------------------------------------------------
 
     def save(self, fn):
+        """Replaces rl_games 1.6.5 ``A2CBase.save`` because its ``safe_filesystem_op`` retries
+        for 31 s, then names neither the file nor the error, and writes in place (a kill mid-write
+        leaves a broken checkpoint): refuses non-finite weights, writes atomically, says what to
+        do on a full or read-only disk."""
         state = self.get_full_state_weights()
         bad = non_finite(state["model"])
         if bad:
             raise NonFiniteError(self.epoch_num, f"non-finite {bad[0]} in the model",
                                  self.last_checkpoint)
         print(f"=> saving checkpoint '{fn}.pth'")
-        # Not rl_games' safe_filesystem_op: it retries for 31 s, then names neither the file nor
-        # the error.
         try:
             checkpoints.save_atomically(state, fn + ".pth")
         except OSError as error:
@@ -213,6 +215,8 @@ class PpoAgent(A2CAgent):
         self.last_checkpoint = fn + ".pth"
 
     def restore(self, fn, set_epoch=True):
+        """Replaces rl_games 1.6.5 ``A2CBase.restore`` because it fails inside
+        ``load_state_dict`` on another algorithm's or network's checkpoint: says which, first."""
         checkpoint = torch_ext.load_checkpoint(fn)
         problem = checkpoints.incompatibility(
             checkpoint, fn, self.algo_name, self.model.state_dict(),

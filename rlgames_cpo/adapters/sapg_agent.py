@@ -319,9 +319,11 @@ class SapgAgent(PpoAgent):
     # ---- logging and checkpoints ---------------------------------------------------------
 
     def write_stats(self, total_time, epoch_num, step_time, play_time, update_time, a_losses,
-                    c_losses, entropies, kls, last_lr, lr_mul, frame, *args):
+                    c_losses, entropies, kls, last_lr, lr_mul, frame, scaled_time,
+                    scaled_play_time, curr_frames):
         super().write_stats(total_time, epoch_num, step_time, play_time, update_time, a_losses,
-                            c_losses, entropies, kls, last_lr, lr_mul, frame, *args)
+                            c_losses, entropies, kls, last_lr, lr_mul, frame, scaled_time,
+                            scaled_play_time, curr_frames)
         block_diagnostics.write(self, epoch_num, frame)
 
     def get_full_state_weights(self):

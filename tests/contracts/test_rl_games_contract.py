@@ -58,6 +58,58 @@ def test_overridden_agent_methods_keep_rl_games_signatures():
     assert checked >= 20
 
 
+def test_every_replaced_rl_games_method_says_so():
+    """An override that does not call rl_games' own method replaces it: its docstring must say
+    ``Replaces rl_games 1.6.5 <name> because ...`` (STYLE.md), so an upgrade knows what to
+    re-check."""
+    from rl_games.algos_torch.a2c_continuous import A2CAgent
+    from rl_games.algos_torch.players import PpoPlayerContinuous
+
+    from rlgames_cpo.adapters import normalisers
+    from rlgames_cpo.adapters.player import PpoPlayer, SapgPlayer
+    from rlgames_cpo.adapters.ppo_agent import PpoAgent
+    from rlgames_cpo.adapters.sapg_agent import SapgAgent
+
+    replaced = []
+    for cls, base in ((PpoAgent, A2CAgent), (SapgAgent, A2CAgent), (PpoPlayer, PpoPlayerContinuous),
+                      (SapgPlayer, PpoPlayerContinuous)):
+        for name, ours in vars(cls).items():
+            # __init__ calls rl_games' through _init_rl_games
+            if name != "__init__" and callable(ours) and callable(getattr(base, name, None)):
+                if "super()" not in inspect.getsource(ours):
+                    assert "Replaces rl_games 1.6.5" in (ours.__doc__ or ""), f"{cls.__name__}.{name}"
+                    replaced.append(name)
+    assert set(replaced) == {"prepare_dataset", "calc_gradients", "save", "restore"}
+    assert "Replaces rl_games 1.6.5" in normalisers.freeze.__doc__
+
+
+def test_the_positional_contracts_we_rely_on():
+    """What the agents read by position or by key from rl_games 1.6.5."""
+    from rl_games.algos_torch.central_value import CentralValueTrain
+    from rl_games.common.a2c_common import A2CBase, ContinuousA2CBase
+
+    loop = inspect.getsource(ContinuousA2CBase.train_epoch)
+    # calc_gradients sets train_result; the loop unpacks its 9 values in this order
+    assert ("a_loss, c_loss, entropy, kl, last_lr, lr_mul, cmu, csigma, b_loss = "
+            "self.train_actor_critic(self.dataset[i])") in loop
+    assert "self.dataset.update_mu_sigma(cmu, csigma)" in loop
+    # PpoAgent.train_epoch reads result[4], result[5]: the actor and critic losses
+    assert ("return batch_dict['step_time'], play_time, update_time, total_time, a_losses, "
+            "c_losses,") in loop
+    # the rollout's keys (RowSet.from_rollout reads them) and the critic's dataset keys
+    assert "['actions', 'neglogpacs', 'values', 'mus', 'sigmas']" in inspect.getsource(
+        ContinuousA2CBase.init_tensors)
+    assert "['obses', 'states', 'dones']" in inspect.getsource(ContinuousA2CBase.init_tensors)
+    assert "batch_dict['returns']" in inspect.getsource(A2CBase.play_steps)
+    assert "batch_dict['rnn_states'] = states" in inspect.getsource(A2CBase.play_steps_rnn)
+    critic = inspect.getsource(CentralValueTrain.calc_gradients)
+    for key in ("obs", "old_values", "returns", "actions", "dones", "rnn_states"):
+        assert f"batch['{key}']" in critic, key
+    # the critic's LSTM states per sequence, as _critic_rows builds them for the leader rows
+    assert "mb_s.permute(1, 2, 0, 3).reshape(-1, t_size, h_size)" in inspect.getsource(
+        CentralValueTrain.update_dataset)
+
+
 def test_what_the_multi_process_and_resume_workarounds_rely_on():
     import torch
     from rl_games.common.a2c_common import A2CBase, ContinuousA2CBase
