@@ -10,7 +10,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from rlgames_cpo.hosts import isaacgymenvs
+from rlgames_cpo.hosts import backends, isaacgymenvs
 from rlgames_cpo.hydra_setup import (CFG_DIR, default_train, missing_task_error,
                                      register_resolvers, task_from_argv)
 
@@ -20,7 +20,7 @@ CLEAR_ERRORS = (ValueError, OSError, FloatingPointError)
 
 @hydra.main(version_base="1.3", config_path="cfg", config_name="config")
 def main(cfg: DictConfig) -> None:
-    if cfg.task.get("backend", "isaacgym") == "isaacgym":
+    if backends.backend_of(cfg) == "isaacgym":
         try:
             import isaacgym  # noqa: F401  (must be imported before torch)
         except ImportError as error:

@@ -11,7 +11,7 @@ RL_GAMES = "1.6.5"  # the rl-games release sapg/cpo are built on (pyproject.toml
 
 def check_rl_games() -> None:
     """sapg and cpo subclass rl_games internals that differ between releases and forks; say so
-    before training when another rl_games is imported (Isaac Lab 2.x installs its own fork)."""
+    before training when another rl_games is imported."""
     import importlib.metadata
     import importlib.util
 
@@ -25,12 +25,11 @@ def check_rl_games() -> None:
     if installed != RL_GAMES or importlib.util.find_spec("rl_games.common.gym_compat") is None:
         raise ImportError(
             f"sapg/cpo need rl-games {RL_GAMES}, and the rl_games imported from "
-            f"{rl_games.__path__[0]} is another (installed version: {installed}; Isaac Lab 2.x "
-            "installs its fork isaac-sim/rl_games@python3.11, 1.6.1, on which sapg/cpo do not "
-            f"train): `pip install rl-games=={RL_GAMES}` (Isaac Lab's own PPO trains on it too)")
+            f"{rl_games.__path__[0]} is another (installed version: {installed}): "
+            f"`pip install rl-games=={RL_GAMES}`")
 
 
-def register(runner, *, ppo: bool = True) -> None:
+def register(runner, *, ppo: bool = True, spelling=None) -> None:
     """Registers everything this package adds on an rl_games ``Runner``.
 
     Env backends, the block-conditioned model and network go into rl_games' global registries
@@ -46,20 +45,39 @@ def register(runner, *, ppo: bool = True) -> None:
     Args:
         runner: an ``rl_games.torch_runner.Runner``.
         ppo: also replace rl_games' ``a2c_continuous`` agent by our ``PpoAgent``.
+        spelling: how the host's command line writes settings (``rlgames_cpo.errors``); the
+            agents' and players' configuration errors are re-spelled with it. Default: train.py's.
     """
     from rlgames_cpo.adapters.cpo_agent import CpoAgent
     from rlgames_cpo.adapters.networks import register_block_model
     from rlgames_cpo.adapters.player import PpoPlayer, SapgPlayer
     from rlgames_cpo.adapters.ppo_agent import PpoAgent
     from rlgames_cpo.adapters.sapg_agent import SapgAgent
-    from rlgames_cpo.envs.registry import register_env_backends
+    from rlgames_cpo.hosts.backends import register_env_backends
 
     register_env_backends()
     register_block_model()
-    if ppo:
-        runner.algo_factory.register_builder("a2c_continuous", lambda **kwargs: PpoAgent(**kwargs))
-    runner.player_factory.register_builder("a2c_continuous", lambda **kwargs: PpoPlayer(**kwargs))
-    runner.algo_factory.register_builder("sapg", lambda **kwargs: SapgAgent(**kwargs))
-    runner.player_factory.register_builder("sapg", lambda **kwargs: SapgPlayer(**kwargs))
-    runner.algo_factory.register_builder("cpo", lambda **kwargs: CpoAgent(**kwargs))
-    runner.player_factory.register_builder("cpo", lambda **kwargs: SapgPlayer(**kwargs))
+    builders = {"sapg": (SapgAgent, SapgPlayer), "cpo": (CpoAgent, SapgPlayer),
+                "a2c_continuous": (PpoAgent if ppo else None, PpoPlayer)}
+    for name, classes in builders.items():
+        for factory, cls in zip((runner.algo_factory, runner.player_factory), classes):
+            if cls is not None:
+                factory.register_builder(name, _builder(cls, spelling))
+
+
+def _builder(cls, spelling):
+    """rl_games' factories call ``builder(**kwargs)``; ours re-spell configuration errors."""
+    from rlgames_cpo.errors import ConfigError
+
+    def build(**kwargs):
+        try:
+            built = cls(**kwargs)
+        except ConfigError as error:
+            if spelling is None:
+                raise
+            raise error.spelled(spelling) from None
+        if spelling is not None:
+            built.spelling = spelling  # for the errors it raises later (restore)
+        return built
+
+    return build

@@ -14,12 +14,8 @@ with the remainder (rlgames_cpo.core.minibatches: the public codes' rule, every 
 
 from dataclasses import dataclass
 
-from rlgames_cpo.config import CpoConfig, SapgConfig
-from rlgames_cpo.core.blocks import BlockLayout
 from rlgames_cpo.core.minibatches import minibatch_count
-from rlgames_cpo.spelling import params_key
-
-ENSEMBLES = ("sapg", "cpo")
+from rlgames_cpo.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -35,19 +31,15 @@ class IterationRows:
         return self.on_policy + self.leader + self.awac
 
 
-def iteration_rows(params: dict) -> IterationRows:
-    """The rows an iteration of ``params`` (rl_games' ``params``) trains on, per process."""
-    config = params["config"]
+def iteration_rows(config: dict, sapg=None, cpo=None) -> IterationRows:
+    """The rows an iteration trains on, per process: ``config`` is rl_games' ``params.config``,
+    ``sapg`` the parsed section of a sapg/cpo run (``None``: PPO), ``cpo`` of a cpo run."""
     horizon, num_envs = config["horizon_length"], config["num_actors"]
     on_policy = num_envs * horizon
-    algo = params["algo"]["name"]
-    if algo not in ENSEMBLES:
+    if sapg is None:
         return IterationRows(on_policy)
-    sapg = SapgConfig.from_config(config)
-    block_rows = BlockLayout(num_envs, sapg.num_blocks).block_size * horizon  # checks M | N first
-    awac = 0
-    if algo == "cpo" and CpoConfig.from_config(config).beta > 0:
-        awac = (sapg.num_blocks - 1) * block_rows
+    block_rows = num_envs // sapg.num_blocks * horizon
+    awac = (sapg.num_blocks - 1) * block_rows if cpo is not None and cpo.beta > 0 else 0
     return IterationRows(on_policy, sapg.off_policy_ratio * block_rows, awac)
 
 
@@ -58,12 +50,6 @@ def minibatch_size(config: dict) -> int:
     return config["num_actors"] * config.get("minibatch_size_per_env", 0)
 
 
-def optimizer_steps(params: dict) -> int:
-    """Optimizer steps per iteration: ``mini_epochs * rows // minibatch_size``."""
-    config = params["config"]
-    return config["mini_epochs"] * minibatch_count(iteration_rows(params).total, minibatch_size(config))
-
-
 def valid_minibatch_sizes(batch: int, unit: int, near: int, count: int = 3) -> list:
     """Up to ``count`` divisors of ``batch`` that are multiples of ``unit``, nearest to ``near``
     (by ratio), largest first."""
@@ -72,7 +58,7 @@ def valid_minibatch_sizes(batch: int, unit: int, near: int, count: int = 3) -> l
     return sorted(nearest, reverse=True)
 
 
-def check_minibatches(params: dict) -> None:
+def check_minibatches(params: dict, rows: IterationRows) -> None:
     """Stops with the key to change and values that work when rl_games could not split the
     iteration's rows into minibatches (or an LSTM's horizon into sequences), for the
     actor-critic and for the asymmetric critic (``central_value_config``)."""
@@ -83,15 +69,14 @@ def check_minibatches(params: dict) -> None:
     seq_length = config.get("seq_length", 4)
     if any(recurrent) and horizon % seq_length:
         divisors = [d for d in range(1, seq_length + 1) if horizon % d == 0]
-        raise ValueError(f"seq_length={seq_length} does not divide horizon_length={horizon}: the "
-                         "LSTM trains on whole sequences of each env's rollout; use e.g. "
-                         f"{params_key('config.seq_length')}={divisors[-1]}")
-    rows = iteration_rows(params)
-    _check_size(params, params_key("config.minibatch_size"), minibatch_size(config),
+        raise ConfigError(lambda s: f"seq_length={seq_length} does not divide horizon_length="
+                          f"{horizon}: the LSTM trains on whole sequences of each env's rollout; "
+                          f"use e.g. {s.setting('config.seq_length', divisors[-1])}")
+    _check_size(params, "config.minibatch_size", minibatch_size(config),
                 seq_length if recurrent[0] else 1, rows, "")
     if central:
         critic_rows = IterationRows(rows.on_policy, rows.leader)  # no AWAC rows: no critic loss
-        _check_size(params, params_key("config.central_value_config.minibatch_size"),
+        _check_size(params, "config.central_value_config.minibatch_size",
                     minibatch_size({**central, "num_actors": config["num_actors"]}),
                     seq_length if recurrent[1] else 1, critic_rows, "asymmetric critic")
 
@@ -109,9 +94,9 @@ def _check_size(params: dict, key: str, size, seq_length: int, rows: IterationRo
         rule += f" and be a multiple of seq_length={seq_length}"
     options = valid_minibatch_sizes(batch, seq_length, size if isinstance(size, int) else 0)
     counts = [f"{n} ({batch // n} minibatch{'es' if batch // n > 1 else ''})" for n in options]
-    message = (f"{key}={size!r} does not fit this run: {rule}. Use e.g. "
-               f"{key}={', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}{counts[-1]}")
-    if params["algo"]["name"] in ENSEMBLES:
+    message = (f"={size!r} does not fit this run: {rule}. Use e.g. {{key}}="
+               f"{', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}{counts[-1]}")
+    if rows.leader or rows.awac or params["algo"]["name"] in ("sapg", "cpo"):
         algo = params["algo"]["name"]
         subject = f"{algo}'s {who}" if who else algo
         message += (f". {subject} trains on {rows.total} rows per iteration: "
@@ -121,4 +106,4 @@ def _check_size(params: dict, key: str, size, seq_length: int, rows: IterationRo
                        if rows.awac else "")
                     + f", in minibatches of minibatch_size rows ({rows.total} // minibatch_size "
                     "per mini-epoch, the last one with the remainder)")
-    raise ValueError(message)
+    raise ConfigError(lambda s: s.key(key) + message.replace("{key}", s.key(key)))

@@ -6,55 +6,47 @@ fail with a close-match suggestion, values that break a rule fail with the fix.
 
 import dataclasses
 import difflib
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rlgames_cpo.spelling import params_key
+from rlgames_cpo.errors import ConfigError
+from rlgames_cpo.rules import RULES
 
 # cpo.discriminator.activation: the names rlgames_cpo.core.discriminator.ACTIVATIONS builds
 ACTIVATION_NAMES = ("elu", "relu", "silu", "tanh")
 DISCRIMINATOR_REWARDS = ("corrected", "reference")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-# field type -> (test, what the value must be)
-TYPES = {
-    int: (_is_int, "an integer"),
-    float: (lambda v: (_is_int(v) or isinstance(v, float)) and math.isfinite(v), "a finite number"),
-    str: (lambda v: isinstance(v, str), "a string"),
-    tuple: (lambda v: isinstance(v, (list, tuple)) and all(_is_int(u) for u in v),
-            "a list of integers"),
-}
+# field type -> the rule (rlgames_cpo.rules) its values follow
+TYPE_RULES = {int: "int", float: "float", str: "text", tuple: "ints"}
 
 
 def check_types(instance, section: str) -> None:
     """Every field of a section dataclass has its annotated type (numbers finite): a value from
     the command line (``cpo.lambda_f=x``, ``=nan``) fails here, named, not deep in the maths."""
     for field in dataclasses.fields(instance):
-        test, requirement = TYPES.get(field.type, (lambda v: True, ""))
+        if field.type not in TYPE_RULES:
+            continue
+        test, requirement = RULES[TYPE_RULES[field.type]]
         value = getattr(instance, field.name)
         if not test(value):
             example = (f"[{','.join(map(str, field.default))}]" if isinstance(field.default, tuple)
                        else repr(field.default))
-            raise ValueError(f"{section}.{field.name}={value!r} must be {requirement}: e.g. "
-                             f"{params_key(f'config.{section}.{field.name}')}={example}")
+            raise ConfigError(lambda s: f"{section}.{field.name}={value!r} must be "
+                              f"{requirement}: e.g. {s.setting(f'config.{section}.{field.name}', example)}")
 
 
 def _parse(cls, section: str, values):
     if values is not None and not isinstance(values, dict):
-        raise ValueError(f"{params_key('config.' + section)}={values!r} must be a section of keys, "
-                         f"e.g. +{params_key('config.' + section)}.<key>=<value>")
+        raise ConfigError(lambda s: f"{s.key('config.' + section)}={values!r} must be a section "
+                          f"of keys, e.g. +{s.key('config.' + section)}.<key>=<value>")
     values = dict(values or {})
     known = [f.name for f in dataclasses.fields(cls)]
     for key in values:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"did you mean {section}.{close[0]}?" if close else f"known keys: {', '.join(known)}"
-            raise ValueError(f"unknown config key {section}.{key}: {hint}")
+            raise ConfigError(f"unknown config key {section}.{key}: {hint}")
     return cls(**values)
 
 
@@ -86,15 +78,15 @@ class SapgConfig(Section):
     def __post_init__(self):
         check_types(self, self.SECTION)
         if self.num_blocks < 1:
-            raise ValueError(f"sapg.num_blocks={self.num_blocks!r} must be a positive integer, "
+            raise ConfigError(f"sapg.num_blocks={self.num_blocks!r} must be a positive integer, "
                              "e.g. sapg.num_blocks=6")
         if not 0 <= self.off_policy_ratio < max(self.num_blocks, 2):
-            raise ValueError(f"sapg.off_policy_ratio={self.off_policy_ratio!r} must be an integer "
+            raise ConfigError(f"sapg.off_policy_ratio={self.off_policy_ratio!r} must be an integer "
                              f"from 0 to num_blocks - 1 = {self.num_blocks - 1}")
         if self.embedding_dim < 1:
-            raise ValueError(f"sapg.embedding_dim={self.embedding_dim!r} must be a positive integer")
+            raise ConfigError(f"sapg.embedding_dim={self.embedding_dim!r} must be a positive integer")
         if self.entropy_scale < 0:
-            raise ValueError(f"sapg.entropy_scale={self.entropy_scale} must be >= 0")
+            raise ConfigError(f"sapg.entropy_scale={self.entropy_scale} must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -112,13 +104,13 @@ class DiscriminatorConfig:
     def __post_init__(self):
         check_types(self, "cpo.discriminator")
         if self.reward not in DISCRIMINATOR_REWARDS:
-            raise ValueError(f"cpo.discriminator.reward={self.reward!r}: use corrected (the default) "
+            raise ConfigError(f"cpo.discriminator.reward={self.reward!r}: use corrected (the default) "
                              "or reference (the public CPO code's reward, defects included)")
         object.__setattr__(self, "units", tuple(self.units))
         if not self.units or min(self.units) < 1:
-            raise ValueError(f"cpo.discriminator.units={list(self.units)} must be positive widths")
+            raise ConfigError(f"cpo.discriminator.units={list(self.units)} must be positive widths")
         if self.activation not in ACTIVATION_NAMES:
-            raise ValueError(f"cpo.discriminator.activation={self.activation!r}: use one of "
+            raise ConfigError(f"cpo.discriminator.activation={self.activation!r}: use one of "
                              f"{', '.join(ACTIVATION_NAMES)}")
 
 
@@ -142,11 +134,11 @@ class CpoConfig(Section):
         check_types(self, self.SECTION)
         for key in ("beta", "lambda_r", "lambda_adv"):
             if getattr(self, key) < 0:
-                raise ValueError(f"cpo.{key}={getattr(self, key)} must be >= 0 (0 switches it off)")
+                raise ConfigError(f"cpo.{key}={getattr(self, key)} must be >= 0 (0 switches it off)")
         if self.lambda_f <= 0:
-            raise ValueError(f"cpo.lambda_f={self.lambda_f} must be > 0 (it divides the advantage)")
+            raise ConfigError(f"cpo.lambda_f={self.lambda_f} must be > 0 (it divides the advantage)")
         if self.weight_max <= 0:
-            raise ValueError(f"cpo.weight_max={self.weight_max} must be > 0")
+            raise ConfigError(f"cpo.weight_max={self.weight_max} must be > 0")
 
 
 @dataclass(frozen=True)
@@ -161,7 +153,7 @@ class DiagnosticsConfig(Section):
     def __post_init__(self):
         check_types(self, self.SECTION)
         if self.every < 0 or self.kl_states < 1:
-            raise ValueError(f"diagnostics.every={self.every} must be >= 0 and "
+            raise ConfigError(f"diagnostics.every={self.every} must be >= 0 and "
                              f"diagnostics.kl_states={self.kl_states} >= 1")
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from rlgames_cpo import batching, validation
+from rlgames_cpo import validation
 from rlgames_cpo.adapters import checkpoints
-from rlgames_cpo.envs.registry import BACKEND_ENV_NAMES
-from rlgames_cpo.hosts import isaacgymenvs
+from rlgames_cpo.hosts import backends, isaacgymenvs
 from rlgames_cpo.run_folder import RunFolder
+from rlgames_cpo.settings import Settings
 
 
 def resolve_rl_device(rl_device: str) -> str:
@@ -91,65 +91,34 @@ def check_algorithm(runner, params: dict, play: bool) -> None:
                          f"(e.g. train.params.algo.name=cpo)")
 
 
-def env_config(cfg: DictConfig) -> dict:
-    """Keyword arguments of the task's backend adapter (``rlgames_cpo.envs``)."""
-    backend = cfg.task.get("backend", "isaacgym")
-    if backend == "envpool":
-        env = cfg.task.env
-        return {
-            "task_id": env.envpoolId,
-            "device": cfg.rl_device,
-            "seed": cfg.seed,
-            "num_threads": env.get("numThreads", 0),
-            "obs_keys": OmegaConf.to_container(env.obsKeys) if env.get("obsKeys") else None,
-            "state_keys": OmegaConf.to_container(env.stateKeys) if env.get("stateKeys") else None,
-            "max_episode_steps": env.get("maxEpisodeSteps"),
-        }
-    if backend == "isaacgym":
-        return {
-            "task_config": OmegaConf.to_container(cfg.task, resolve=True),
-            "seed": cfg.seed,
-            "sim_device": cfg.sim_device,
-            "rl_device": cfg.rl_device,
-            "graphics_device_id": cfg.graphics_device_id,
-            "headless": cfg.headless,
-            "multi_gpu": cfg.multi_gpu,
-        }
-    if backend == "synthetic":
-        env = cfg.task.env
-        return {"num_obs": env.numObservations, "num_actions": env.numActions,
-                "num_states": env.get("numStates", 0), "device": cfg.rl_device, "seed": cfg.seed,
-                "episode_length": env.episodeLength}
-    raise ValueError(f"task.backend={backend!r} is unknown: use one of {sorted(BACKEND_ENV_NAMES)}")
+def run_names(experiment: str, train_dir: str) -> dict:
+    """rl_games' names of a run: ``experiment=grp/s1`` is the folder ``<train_dir>/grp/s1`` of a
+    run named ``s1`` (rl_games names its checkpoint files after the run, so the name itself holds
+    no '/')."""
+    group, name = os.path.split(experiment)
+    return {"name": name, "full_experiment_name": name,
+            "train_dir": os.path.join(train_dir, group) if group else train_dir}
 
 
 def rl_games_params(cfg: DictConfig) -> dict:
     """The ``params`` dict rl_games' ``Runner.load`` expects, from a prepared config."""
     params = OmegaConf.to_container(cfg.train, resolve=True)["params"]
     config = params["config"]
-    backend = cfg.task.get("backend", "isaacgym")
     num_envs = config["num_actors"]
     if not isinstance(num_envs, int) or num_envs <= 0:
         raise ValueError(f"num_envs={num_envs!r} must be a positive integer, e.g. num_envs=64")
     params["seed"] = cfg.seed
     if cfg.max_iterations != "":
-        validation.check_top_level(cfg)
         config["max_epochs"] = cfg.max_iterations
-    # experiment=grp/s1 is the folder <train_dir>/grp/s1 of a run named s1 (rl_games names its
-    # checkpoint files after the run, so the name itself holds no '/').
-    group, name = os.path.split(cfg.experiment or default_experiment(cfg))
     config.update(
-        name=name,
-        full_experiment_name=name,
-        train_dir=os.path.join(cfg.train_dir, group) if group else cfg.train_dir,
+        **run_names(cfg.experiment or default_experiment(cfg), cfg.train_dir),
         device=cfg.rl_device,
         device_name=cfg.rl_device,
         multi_gpu=cfg.multi_gpu,
-        env_name=BACKEND_ENV_NAMES[backend],
-        env_config=env_config(cfg),
         # Our ProgressObserver prints one line per epoch in place of rl_games' fps line.
         print_stats=False,
     )
+    config["env_name"], config["env_config"] = backends.env_of(cfg)
     if "torch_compile" not in config and not str(cfg.rl_device).startswith("cuda"):
         config["torch_compile"] = False
     config.setdefault("player", {}).setdefault("use_vecenv", True)
@@ -232,8 +201,8 @@ def build_agent(cfg: DictConfig):
 
 
 def check_run(cfg: DictConfig) -> dict:
-    """Every check that can run before anything is built or written; the rl_games ``params``."""
-    validation.check_top_level(cfg)
+    """Every check that can run before anything is built or written, on a prepared config;
+    the rl_games ``params``."""
     if cfg.test and not cfg.checkpoint:
         raise ValueError("test=True plays a trained policy: give it with checkpoint=PATH "
                          "(e.g. runs/<experiment>/nn/<experiment>.pth)")
@@ -241,10 +210,10 @@ def check_run(cfg: DictConfig) -> dict:
         checkpoints.check_file(cfg.checkpoint)
     isaacgymenvs.check(cfg)
     params = rl_games_params(cfg)
-    validation.check_config(cfg, params)
+    validation.check_sections_placement(cfg)
+    Settings.from_params(params, training=not cfg.test)
     if cfg.test:
         return with_trained_model(params, cfg.checkpoint, cfg.task.name)
-    batching.check_minibatches(params)
     return params
 
 
@@ -270,7 +239,7 @@ def launch(cfg: DictConfig) -> None:
     check_algorithm(runner, params, play=cfg.test)
     folder = None if cfg.test else claim_run_folder(cfg)
     if folder is not None:
-        params = rl_games_params(cfg)  # with the claimed name
+        params["config"].update(run_names(cfg.experiment, cfg.train_dir))  # the claimed name
         observer.on_start = lambda: folder.started(OmegaConf.to_yaml(cfg, resolve=True))
 
     wandb_run = None

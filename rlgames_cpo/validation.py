@@ -1,72 +1,14 @@
-"""Every value train.py reads, checked before any env is built or file written: the top-level keys,
-the rl_games keys our agents rely on, and our sections (``rlgames_cpo.config``). A bad value stops
-with one message that names the key, the rule and a value that works.
+"""The keys our agents rely on, checked before any env is built or file written: train.py's
+top-level keys, the rl_games keys of ``params.config`` (for every host: ``Settings`` runs these),
+and where our sections must sit. A bad value stops with one message that names the key, the rule
+(``rlgames_cpo.rules``) and a value that works.
 """
-
-import math
 
 from omegaconf import OmegaConf
 
-from rlgames_cpo.config import SECTIONS, SapgConfig
-
-
-class ConfigError(ValueError):
-    """A configured value that cannot work, with the key and the fix."""
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value):
-    """``value`` as a float when it is a number (YAML reads ``5e-4`` as a string), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _finite(value) -> bool:
-    number = _number(value)
-    return number is not None and math.isfinite(number)
-
-
-# rule name -> (test, what the value must be)
-RULES = {
-    "bool": (lambda v: isinstance(v, bool), "True or False"),
-    "int": (_is_int, "an integer"),
-    "positive_int": (lambda v: _is_int(v) and v > 0, "a positive integer"),
-    "non_negative_int": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
-    "epochs": (lambda v: _is_int(v) and (v > 0 or v == -1), "a positive integer (-1: no limit)"),
-    "seed": (lambda v: _is_int(v) and v >= -1, "an integer >= 0 (-1: a random one)"),
-    "positive": (lambda v: _finite(v) and _number(v) > 0, "a finite number > 0"),
-    "non_negative": (lambda v: _finite(v) and _number(v) >= 0, "a finite number >= 0"),
-    "number": (_finite, "a finite number"),
-    "discount": (lambda v: _finite(v) and 0 < _number(v) <= 1, "a number in (0, 1]"),
-    "fraction": (lambda v: _finite(v) and 0 <= _number(v) <= 1, "a number in [0, 1]"),
-    "text": (lambda v: isinstance(v, str), "a string"),
-    "name": (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty string"),
-    "optional_positive": (lambda v: v == "" or (_finite(v) and _number(v) > 0),
-                          "a number > 0, or '' for none"),
-    "optional_positive_int": (lambda v: v == "" or (_is_int(v) and v > 0),
-                              "a positive integer, or '' for the default"),
-    "strings": (lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v),
-                "a list of strings"),
-    "device": (lambda v: isinstance(v, str) and (v in ("auto", "cpu", "cuda") or
-                                                 (v.startswith("cuda:") and v[5:].isdigit())),
-               "auto, cpu, cuda or cuda:<index>"),
-    "sim_device": (lambda v: isinstance(v, str) and (v in ("cpu", "cuda") or
-                                                     (v.startswith("cuda:") and v[5:].isdigit())),
-                   "cpu, cuda or cuda:<index>"),
-    "physics_engine": (lambda v: v in ("physx", "flex"), "physx or flex"),
-    "pipeline": (lambda v: v in ("gpu", "cpu"), "gpu or cpu"),
-    "lr_schedule": (lambda v: v in (None, "None", "adaptive", "linear", "identity"),
-                    "adaptive, linear or None"),
-}
+from rlgames_cpo.config import SECTIONS
+from rlgames_cpo.errors import ConfigError
+from rlgames_cpo.rules import check
 
 # Top-level keys (cfg/config.yaml): rule and an example value.
 TOP_LEVEL = {
@@ -104,14 +46,6 @@ RL_GAMES = {
     "truncate_grads": ("bool", True, True), "mixed_precision": ("bool", False, True),
     "torch_compile": ("bool", False, True),
 }
-# the top-level key users set for an rl_games key
-FROM_TOP_LEVEL = {"num_actors": "num_envs"}
-
-
-def check(path: str, value, rule: str, example) -> None:
-    test, requirement = RULES[rule]
-    if not test(value):
-        raise ConfigError(f"{path}={value!r} must be {requirement}: e.g. {path}={example}")
 
 
 def check_top_level(cfg) -> None:
@@ -120,29 +54,30 @@ def check_top_level(cfg) -> None:
             value = OmegaConf.select(cfg, key)
             if OmegaConf.is_config(value):
                 value = OmegaConf.to_container(value, resolve=True)
-            check(key, value, rule, example)
+            check(key, value, rule, example, params=False)
 
 
 def check_rl_games_config(config: dict) -> None:
-    """``config`` is rl_games' ``params['config']``; the message names the key users set."""
+    """``config`` is rl_games' ``params['config']``."""
     for key, (rule, example, optional) in RL_GAMES.items():
         if key not in config:
             if optional:
                 continue
-            raise ConfigError(f"train.params.config.{key} is missing: rl_games needs it, e.g. "
-                              f"train.params.config.{key}={example}")
+            raise ConfigError(lambda s, key=key, example=example: f"{s.key('config.' + key)} is "
+                              f"missing: rl_games needs it, e.g. {s.setting('config.' + key, example)}")
         if key == "kl_threshold" and config.get("lr_schedule") != "adaptive":
             continue
-        check(FROM_TOP_LEVEL.get(key, f"train.params.config.{key}"), config[key], rule, example)
+        check(f"config.{key}", config[key], rule, example)
     shaper = config.get("reward_shaper") or {}
+    shaper = shaper if isinstance(shaper, dict) else {}  # rl_games' Runner has built it already
     for key in ("scale_value", "shift_value"):
         if key in shaper:
-            check(f"train.params.config.reward_shaper.{key}", shaper[key], "number", 0.01)
+            check(f"config.reward_shaper.{key}", shaper[key], "number", 0.01)
     player = config.get("player") or {}
     if "games_num" in player:
-        check("train.params.config.player.games_num", player["games_num"], "positive_int", 100)
+        check("config.player.games_num", player["games_num"], "positive_int", 100)
     if "deterministic" in player:
-        check("train.params.config.player.deterministic", player["deterministic"], "bool", True)
+        check("config.player.deterministic", player["deterministic"], "bool", True)
 
 
 def check_sections_placement(cfg) -> None:
@@ -168,23 +103,7 @@ def check_central_value(params: dict) -> None:
     never be reset at episode ends nor stored for training."""
     central = params["config"].get("central_value_config") or {}
     if central.get("network", {}).get("rnn") and not params.get("network", {}).get("rnn"):
-        raise ConfigError("central_value_config.network has an rnn section but the network has "
-                          "none: rl_games only steps an LSTM critic beside an LSTM actor-critic; "
-                          "give train.params.network an rnn section too, or drop the critic's")
-
-
-def check_config(cfg, params: dict) -> None:
-    """Everything above, on a prepared config and its rl_games ``params``."""
-    check_top_level(cfg)
-    check_sections_placement(cfg)
-    config = params["config"]
-    check_rl_games_config(config)
-    check_central_value(params)
-    ensemble = params["algo"]["name"] in ("sapg", "cpo")
-    for section in SECTIONS:
-        if ensemble or section.SECTION in config:
-            section.from_config(config)
-    if ensemble and not cfg.test:  # training: num_blocks must divide num_envs (play: any)
-        from rlgames_cpo.core.blocks import BlockLayout
-
-        BlockLayout(config["num_actors"], SapgConfig.from_config(config).num_blocks)
+        raise ConfigError(lambda s: "central_value_config.network has an rnn section but the "
+                          "network has none: rl_games only steps an LSTM critic beside an LSTM "
+                          f"actor-critic; give {s.key('network')} an rnn section too, or drop "
+                          "the critic's")

@@ -4,6 +4,7 @@ import pytest
 
 from rlgames_cpo.batching import (IterationRows, check_minibatches, iteration_rows,
                                   valid_minibatch_sizes)
+from rlgames_cpo.config import CpoConfig, SapgConfig
 
 
 def params(algo="cpo", num_envs=60, horizon=16, minibatch=480, rnn=False, **config):
@@ -12,15 +13,24 @@ def params(algo="cpo", num_envs=60, horizon=16, minibatch=480, rnn=False, **conf
                        "minibatch_size": minibatch, **config}}
 
 
+def checked_rows(params):
+    """The iteration's rows (as ``Settings`` works them out), its minibatches checked."""
+    config, algo = params["config"], params["algo"]["name"]
+    rows = iteration_rows(config, SapgConfig.from_config(config) if algo != "a2c_continuous" else None,
+                          CpoConfig.from_config(config) if algo == "cpo" else None)
+    check_minibatches(params, rows)
+    return rows
+
+
 def test_rows_per_iteration_by_algorithm():
     # N = 60, H = 16, M = 6 blocks of B = 10, k = 1
-    assert iteration_rows(params("a2c_continuous")) == IterationRows(960)            # N H
-    assert iteration_rows(params("sapg")) == IterationRows(960, 160)                 # + k B H
-    assert iteration_rows(params("cpo")) == IterationRows(960, 160, 800)             # + (M-1) B H
-    assert iteration_rows(params("cpo")).total == 1920
-    assert iteration_rows(params("cpo", cpo={"beta": 0.0})) == IterationRows(960, 160)
+    assert checked_rows(params("a2c_continuous")) == IterationRows(960)            # N H
+    assert checked_rows(params("sapg")) == IterationRows(960, 160)                 # + k B H
+    assert checked_rows(params("cpo")) == IterationRows(960, 160, 800)             # + (M-1) B H
+    assert checked_rows(params("cpo")).total == 1920
+    assert checked_rows(params("cpo", cpo={"beta": 0.0})) == IterationRows(960, 160)
     # k = 2 of M = 4 blocks of 15: 2 * 15 * 16 leader rows, 3 * 15 * 16 AWAC rows
-    assert iteration_rows(params("cpo", sapg={"num_blocks": 4, "off_policy_ratio": 2})) == \
+    assert checked_rows(params("cpo", sapg={"num_blocks": 4, "off_policy_ratio": 2})) == \
         IterationRows(960, 480, 720)
 
 
@@ -35,14 +45,14 @@ def test_valid_minibatch_sizes_are_divisors_nearest_the_request():
 
 
 def test_a_fitting_minibatch_passes():
-    check_minibatches(params())
+    checked_rows(params())
     per_env = params()
     del per_env["config"]["minibatch_size"]
     per_env["config"]["minibatch_size_per_env"] = 4  # 60 x 4 = 240 rows, 4 minibatches
-    check_minibatches(per_env)
+    checked_rows(per_env)
     per_env["config"]["minibatch_size_per_env"] = 7  # 420 does not divide 960
     with pytest.raises(ValueError, match="minibatch_size=420 does not fit"):
-        check_minibatches(per_env)
+        checked_rows(per_env)
 
 
 @pytest.mark.parametrize("minibatch, message", [
@@ -54,7 +64,7 @@ def test_a_fitting_minibatch_passes():
 ])
 def test_a_minibatch_that_does_not_fit_names_the_key_and_values_that_do(minibatch, message):
     with pytest.raises(ValueError, match=message):
-        check_minibatches(params(minibatch=minibatch))
+        checked_rows(params(minibatch=minibatch))
 
 
 def test_an_lstm_minibatch_must_hold_whole_sequences():
@@ -62,4 +72,4 @@ def test_an_lstm_minibatch_must_hold_whole_sequences():
     with pytest.raises(ValueError, match=r"and be a multiple of seq_length=16. Use e.g. "
                                          r"train.params.config.minibatch_size=160 \(6 minibatches\), "
                                          r"96 \(10 minibatches\) or 80 \(12 minibatches\)"):
-        check_minibatches(params("a2c_continuous", minibatch=120, rnn=True, seq_length=16))
+        checked_rows(params("a2c_continuous", minibatch=120, rnn=True, seq_length=16))

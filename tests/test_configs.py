@@ -5,7 +5,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from rlgames_cpo.config import CpoConfig, SapgConfig
-from rlgames_cpo.envs.registry import ENVPOOL, SYNTHETIC
+from rlgames_cpo.hosts.backends import ENVPOOL, SYNTHETIC
 from rlgames_cpo.hydra_setup import (CFG_DIR, compose_config, default_task, embedded_tasks,
                                      missing_task_error, task_from_argv)
 from rlgames_cpo.launch import prepare, rl_games_params

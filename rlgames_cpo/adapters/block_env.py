@@ -6,6 +6,7 @@ from rl_games.common import vecenv
 from rl_games.common.ivecenv import IVecEnv
 
 from rlgames_cpo.adapters.networks import use_block_model
+from rlgames_cpo.errors import ConfigError
 from rlgames_cpo.core.conditioning import append_block_column
 
 
@@ -26,11 +27,12 @@ def check_spaces(env_info: dict) -> None:
     appended to it) and a continuous Box action space."""
     observation, action = env_info["observation_space"], env_info["action_space"]
     if not is_flat_box(observation):
-        kind = ("a Dict of observation groups (Isaac Lab: keep "
-                "agent.params.env.concate_obs_groups=True, its default)" if type(observation).__name__ == "Dict"
-                else f"{observation}")
-        raise ValueError(f"sapg/cpo need a flat Box observation space (one vector per env), and "
-                         f"this env has {kind}; image or dict observations are not supported")
+        groups = type(observation).__name__ == "Dict"
+        raise ConfigError(lambda s: "sapg/cpo need a flat Box observation space (one vector per "
+                          "env), and this env has "
+                          + (f"a Dict of observation groups{s.hint('dict_observations')}" if groups
+                             else f"{observation}")
+                          + "; image or dict observations are not supported")
     if type(action).__name__ != "Box":
         raise ValueError(f"sapg/cpo need a continuous Box action space (Gaussian policies), and "
                          f"this env has {action}: train it with a2c_discrete instead")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rlgames_cpo.spelling import params_key
+from rlgames_cpo.errors import ConfigError
 from rl_games.algos_torch.torch_ext import AverageMeter
 
 KEY = "rlgames_cpo"
@@ -55,12 +55,13 @@ def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict,
                     central_state: dict = None):
     """Why ``checkpoint`` cannot continue this run (another algorithm, unless ``algo`` is None,
     or another network shape, the asymmetric critic's included when ``central_state`` is
-    given), as a message that says what to do instead; ``None`` when it can."""
+    given), as an error that says what to do instead; ``None`` when it can."""
     saved_algo = checkpoint.get(KEY, {}).get("algo")
     if algo is not None and saved_algo is not None and saved_algo != algo:
-        return (f"checkpoint={path} was written by algo.name={saved_algo}, but this run is "
-                f"algo.name={algo}: resume it with {params_key('algo.name')}={saved_algo}, play it with "
-                "test=True (play mode uses the checkpoint's own algorithm), or train from scratch")
+        return ConfigError(lambda s: f"checkpoint={path} was written by algo.name={saved_algo}, "
+                           f"but this run is algo.name={algo}: resume it with "
+                           f"{s.setting('algo.name', saved_algo)}, play it with test=True (play "
+                           "mode uses the checkpoint's own algorithm), or train from scratch")
     details = _differences(checkpoint.get("model", {}), model_state, "")
     if central_state is not None:
         if "assymetric_vf_nets" not in checkpoint:  # rl_games' spelling
@@ -70,10 +71,11 @@ def incompatibility(checkpoint: dict, path: str, algo: str, model_state: dict,
                                     "central value ")
     if not details:
         return None
-    return (f"checkpoint={path} holds another network than this config builds "
-            f"({'; '.join(details[:6])}): the network section, central_value_config, "
-            "sapg.num_blocks, sapg.embedding_dim, normalize_input/normalize_value and the task's "
-            "observation, state and action sizes must match the run that wrote it")
+    return ConfigError(f"checkpoint={path} holds another network than this config builds "
+                       f"({'; '.join(details[:6])}): the network section, central_value_config, "
+                       "sapg.num_blocks, sapg.embedding_dim, normalize_input/normalize_value and "
+                       "the task's observation, state and action sizes must match the run that "
+                       "wrote it")
 
 
 def _differences(saved: dict, current: dict, label: str) -> list:

@@ -6,8 +6,7 @@ from rlgames_cpo.adapters.sapg_agent import SapgAgent
 from rlgames_cpo.adapters.terms.adversarial import AdversarialReward
 from rlgames_cpo.adapters.terms.forward_kl import ForwardKl
 from rlgames_cpo.adapters.terms.reverse_kl import ReverseKl
-from rlgames_cpo.config import CpoConfig
-from rlgames_cpo.spelling import params_key
+from rlgames_cpo.errors import ConfigError
 
 
 class CpoAgent(SapgAgent):
@@ -17,10 +16,12 @@ class CpoAgent(SapgAgent):
     TERMS = (ForwardKl, ReverseKl, AdversarialReward)
 
     def _prepare_params(self, params: dict) -> dict:
-        self.cpo = CpoConfig.from_config(params["config"])
+        self.cpo = self.settings.cpo
         params = super()._prepare_params(params)
         if self.sapg.num_blocks < 2:
-            raise ValueError(f"cpo couples followers to a leader, so it needs sapg.num_blocks >= 2 "
-                             f"(got {self.sapg.num_blocks}): set {params_key('config.sapg.num_blocks')}"
-                             "=6 (the paper's value), or train one policy with algo.name=a2c_continuous")
+            blocks = self.sapg.num_blocks
+            raise ConfigError(lambda s: f"cpo couples followers to a leader, so it needs "
+                              f"sapg.num_blocks >= 2 (got {blocks}): set "
+                              f"{s.setting('config.sapg.num_blocks', 6)} (the paper's value), or "
+                              "train one policy with algo.name=a2c_continuous")
         return params

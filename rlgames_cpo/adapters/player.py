@@ -7,8 +7,9 @@ from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.players import PpoPlayerContinuous
 
 from rlgames_cpo.adapters import checkpoints
+from rlgames_cpo.errors import TRAIN_PY, ConfigError
+from rlgames_cpo.settings import Settings
 from rlgames_cpo.adapters.block_env import with_block_env
-from rlgames_cpo.config import SapgConfig
 from rlgames_cpo.core.blocks import LEADER
 from rlgames_cpo.core.conditioning import append_block_column
 
@@ -18,19 +19,20 @@ class PpoPlayer(PpoPlayerContinuous):
     another network (another task's, usually) instead of failing inside ``load_state_dict``."""
 
     ENSEMBLE = False  # whether it plays sapg/cpo checkpoints (SapgPlayer) or others
+    spelling = TRAIN_PY  # the host's (rlgames_cpo.register sets it)
 
     def restore(self, fn):
         checkpoint = torch_ext.load_checkpoint(fn)
         saved_algo = checkpoint.get(checkpoints.KEY, {}).get("algo")
         if saved_algo is not None and (saved_algo in ("sapg", "cpo")) != self.ENSEMBLE:
-            hint = (f"algo.name={saved_algo} (train.py's test=True takes it from the checkpoint; "
-                    f"Isaac Lab's play.py needs agent.params.algo.name={saved_algo})"
-                    if saved_algo in ("sapg", "cpo") else "the algorithm it was trained with")
-            raise ValueError(f"checkpoint {fn} was trained with algo.name={saved_algo} and this "
-                             f"player is another algorithm's: play it with {hint}")
+            raise ConfigError(lambda s: f"checkpoint {fn} was trained with algo.name={saved_algo} "
+                              "and this player is another algorithm's: play it with "
+                              f"{s.setting('algo.name', saved_algo)}"
+                              f"{s.hint('play_algo', algo=saved_algo)}", self.spelling)
         problem = checkpoints.incompatibility(checkpoint, fn, None, self.model.state_dict())
         if problem:
-            raise ValueError(f"{problem}; play it with the task it was trained on")
+            raise ConfigError(lambda s: f"{problem.message(s)}; play it with the task it was "
+                              "trained on", self.spelling)
         super().restore(fn)
 
 
@@ -47,7 +49,7 @@ class SapgPlayer(PpoPlayer):
 
     def __init__(self, params):
         config = params["config"]
-        sapg = SapgConfig.from_config(config)
+        sapg = Settings.from_params(params, training=False).sapg
         block = config.get("player", {}).get("block", LEADER)
         if not isinstance(block, int) or not 0 <= block < sapg.num_blocks:
             raise ValueError(f"player.block={block!r} must be a block index from 0 (the leader) "

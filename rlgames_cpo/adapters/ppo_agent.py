@@ -16,10 +16,11 @@ import torch
 from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.a2c_continuous import A2CAgent
 
-from rlgames_cpo import batching
 from rlgames_cpo.adapters import checkpoints, distributed
 from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, TrainingInterrupted,
                                             non_finite, non_finite_envs)
+from rlgames_cpo.errors import TRAIN_PY
+from rlgames_cpo.settings import Settings
 
 EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
 # The asymmetric critic's frame (the x axis of its logged loss), epoch and learning rate.
@@ -45,10 +46,13 @@ class PpoAgent(A2CAgent):
     rl_games constructor sees), ``_generators`` (random streams to checkpoint) and
     ``_replicated_modules`` (modules besides the model that every rank must hold identically)."""
 
+    spelling = TRAIN_PY  # the host's (rlgames_cpo.register sets it)
+
     def __init__(self, base_name, params):
         config = params["config"]
         self.algo_name = params["algo"]["name"]
-        batching.check_minibatches(params)  # before rl_games builds the envs
+        # Every check, before rl_games builds the envs (and for every host).
+        self.settings = Settings.from_params(params)
         check_mixed_precision(config)
         self.ranks = distributed.Ranks()
         if config.get("multi_gpu"):
@@ -222,7 +226,7 @@ class PpoAgent(A2CAgent):
             checkpoint, fn, self.algo_name, self.model.state_dict(),
             self.central_value_net.state_dict() if self.has_central_value else None)
         if problem:
-            raise ValueError(problem)
+            raise problem.spelled(self.spelling)
         self.set_full_state_weights(checkpoint, set_epoch=set_epoch)
         self.last_checkpoint = fn
 

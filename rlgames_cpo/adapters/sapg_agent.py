@@ -13,7 +13,6 @@ from rlgames_cpo.adapters.meters import BlockSplitMeter
 from rlgames_cpo.adapters.ppo_agent import EPISODE_METERS, PpoAgent
 from rlgames_cpo.adapters.rollout_record import RolloutRecord
 from rlgames_cpo.adapters.row_sets import RowSet
-from rlgames_cpo.config import DiagnosticsConfig, SapgConfig
 from rlgames_cpo.core import losses, rows, targets
 from rlgames_cpo.core.blocks import LEADER, BlockLayout, entropy_coefficients, sample_follower_blocks
 from rlgames_cpo.core.conditioning import split_block_column, with_block
@@ -30,8 +29,7 @@ class SapgAgent(PpoAgent):
 
     def _prepare_params(self, params: dict) -> dict:
         config = params["config"]
-        self.sapg = SapgConfig.from_config(config)
-        self.diagnostics_config = DiagnosticsConfig.from_config(config)
+        self.sapg, self.diagnostics_config = self.settings.sapg, self.settings.diagnostics
         self.layout = BlockLayout(config["num_actors"], self.sapg.num_blocks)
         params = with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
                                 self.sapg.embedding_dim, config.get("device", "cuda:0"))

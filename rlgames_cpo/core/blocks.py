@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 import torch
 
-from rlgames_cpo import spelling
-
 # Deviation from the public SAPG code: the leader is the first block, not the last.
 LEADER = 0
 
@@ -25,12 +23,14 @@ class BlockLayout:
         if self.num_blocks < 1:
             raise ValueError(f"sapg.num_blocks={self.num_blocks} must be at least 1")
         if self.num_envs % self.num_blocks:
-            lower = self.num_envs - self.num_envs % self.num_blocks
-            options = [n for n in (lower, lower + self.num_blocks) if n > 0]
-            raise ValueError(
-                f"sapg.num_blocks={self.num_blocks} does not divide num_envs={self.num_envs}: use "
-                + " or ".join(spelling.num_envs(n) for n in options)
-                + f", or a num_blocks that divides {self.num_envs}")
+            raise ValueError(f"sapg.num_blocks={self.num_blocks} does not divide "
+                             f"num_envs={self.num_envs}")
+
+    @staticmethod
+    def fitting_num_envs(num_envs: int, num_blocks: int) -> list:
+        """The env counts nearest ``num_envs`` that ``num_blocks`` divides."""
+        lower = num_envs - num_envs % num_blocks
+        return [n for n in (lower, lower + num_blocks) if n > 0]
 
     @property
     def block_size(self) -> int:

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from rlgames_cpo.adapters.block_env import BlockIndexedVecEnv
+from rlgames_cpo.hosts.isaaclab import ISAACLAB
 
 
 class SpacesOnly:
@@ -36,8 +37,11 @@ def test_what_sapg_and_cpo_cannot_train_is_named(spaces):
     box = spaces.Box(-1, 1, (3,))
     groups = spaces.Dict({"policy": box, "critic": box})
     with pytest.raises(ValueError, match=r"flat Box observation space .* a Dict of observation "
-                                         r"groups \(Isaac Lab: keep agent.params.env.concate_obs_groups=True"):
+                                         r"groups; image") as error:
         block_env(groups, box).get_env_info()
+    # Isaac Lab's entry point re-spells it with its hint (tests/hosts/test_isaaclab.py end to end)
+    assert ("a Dict of observation groups (Isaac Lab: keep agent.params.env.concate_obs_groups="
+            "True, its default)") in str(error.value.spelled(ISAACLAB))
     with pytest.raises(ValueError, match=r"flat Box observation space .* image or dict"):
         block_env(spaces.Box(0, 255, (84, 84, 3)), box).get_env_info()
     with pytest.raises(ValueError, match=r"continuous Box action space .* a2c_discrete"):

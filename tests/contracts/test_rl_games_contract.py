@@ -10,7 +10,7 @@ from rl_games.common.player import BasePlayer
 from rl_games.torch_runner import Runner
 
 import rlgames_cpo
-from rlgames_cpo.envs.registry import ENVPOOL, ISAACGYM
+from rlgames_cpo.hosts.backends import ENVPOOL, ISAACGYM
 
 
 def test_rl_games_version_is_the_pinned_one():

@@ -11,10 +11,19 @@ def test_contiguous_blocks_leader_first():
     assert layout.envs_of(torch.tensor([2, 1])).tolist() == [8, 9, 10, 11, 4, 5, 6, 7]
 
 
-def test_indivisible_num_envs_names_the_fix():
-    with pytest.raises(ValueError, match=r"sapg.num_blocks=6 does not divide num_envs=64: "
-                                         r"use num_envs=60 or num_envs=66"):
+def test_indivisible_num_envs_names_the_fix_in_each_hosts_spelling():
+    from rlgames_cpo.errors import Spelling
+    from rlgames_cpo.settings import check_layout
+
+    assert BlockLayout.fitting_num_envs(64, 6) == [60, 66]
+    with pytest.raises(ValueError, match=r"sapg.num_blocks=6 does not divide num_envs=64"):
         BlockLayout(num_envs=64, num_blocks=6)
+    with pytest.raises(ValueError, match=r"sapg.num_blocks=6 does not divide num_envs=64: "
+                                         r"use num_envs=60 or num_envs=66") as error:
+        check_layout(64, 6)
+    assert str(error.value.spelled(Spelling("agent.params", "--num_envs {}"))) == (
+        "sapg.num_blocks=6 does not divide num_envs=64: use --num_envs 60 or --num_envs 66, or a "
+        "num_blocks that divides 64")
 
 
 def test_follower_sampling_is_uniform_without_replacement_and_seeded():

@@ -158,11 +158,12 @@ import json
 import torch
 from rlgames_cpo.envs.isaacgym_env import IsaacGymVecEnv
 from rlgames_cpo.hydra_setup import compose_config
-from rlgames_cpo.launch import env_config, prepare
+from rlgames_cpo.hosts.backends import env_of
+from rlgames_cpo.launch import prepare
 
 cfg = prepare(compose_config("task=ShadowHand", "num_envs=4", "experiment=x",
                              "task.env.asymmetric_observations=True"))
-env = IsaacGymVecEnv(num_envs=4, **env_config(cfg))
+env = IsaacGymVecEnv(num_envs=4, **env_of(cfg)[1])
 info = env.get_env_info()
 obs = env.reset()
 total, checks, ended = torch.zeros(4), [], 0

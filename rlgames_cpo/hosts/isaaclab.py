@@ -1,0 +1,75 @@
+"""Isaac Lab as a host: importing this module makes every rl_games ``Runner`` built afterwards
+know ``sapg`` and ``cpo``, so Isaac Lab's own scripts train and play them unedited.
+
+Isaac Lab builds ``Runner(IsaacAlgoObserver())`` inside its scripts and has no plugin hook, but
+it builds the env first, with ``gym.make(args_cli.task, ...)``, and gymnasium imports
+``<module>`` for an id written ``<module>:<id>``. So in Isaac Lab 2.x::
+
+    python scripts/reinforcement_learning/rl_games/train.py \\
+        --task rlgames_cpo.isaaclab:Isaac-Repose-Cube-Allegro-Direct-v0 agent.params.algo.name=cpo
+
+Isaac Lab's scripts and config loaders read the id after the colon, so everything else is as
+without the prefix. Isaac Lab 3.0 imports the ``isaaclab.tasks`` entry points of installed
+packages before its rl_games backend builds the Runner; ours (``pyproject.toml``) names this
+module, so there no prefix is needed.
+
+The hook only adds names: rl_games' own ``a2c_continuous`` agent (Isaac Lab's PPO) is left as it
+is, and nothing changes for a run that does not ask for ``sapg`` or ``cpo`` (the PPO player is
+ours, which differs only in what it says of a checkpoint it cannot load). Without rl_games
+installed (Isaac Lab with another library) importing this does nothing. Our error messages name
+Isaac Lab's spellings (``agent.params.config...``, ``--num_envs``) and its hints. Importing twice
+hooks once. ``rlgames_cpo.isaaclab`` is the name users type (the id prefix, the entry point).
+"""
+
+import functools
+import importlib.util
+
+import rlgames_cpo
+from rlgames_cpo.errors import Spelling
+
+HOOKED = "_rlgames_cpo_hooked"
+
+ISAACLAB = Spelling("agent.params", "--num_envs {}", hints={
+    "dict_observations": "Isaac Lab: keep agent.params.env.concate_obs_groups=True, its default",
+    "play_algo": "Isaac Lab's play.py needs agent.params.algo.name={algo}",
+})
+FORK_HINT = ("Isaac Lab 2.x installs its fork isaac-sim/rl_games@python3.11, 1.6.1, on which "
+             "sapg/cpo do not train; Isaac Lab's own PPO trains on rl-games 1.6.5 too")
+
+
+def hook_runner(runner_class) -> None:
+    """Wraps ``runner_class.__init__`` so that each new Runner registers sapg and cpo."""
+    original = runner_class.__init__
+    if getattr(original, HOOKED, False):
+        return
+
+    @functools.wraps(original)
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        try:
+            rlgames_cpo.check_rl_games()
+        except ImportError as error:  # another rl_games: its PPO untouched, sapg/cpo say why not
+            refuse_ensembles(self, ImportError(f"{error} ({FORK_HINT})"))
+        else:
+            rlgames_cpo.register(self, ppo=False, spelling=ISAACLAB)
+
+    setattr(__init__, HOOKED, True)
+    runner_class.__init__ = __init__
+
+
+def refuse_ensembles(runner, error: ImportError) -> None:
+    """``sapg``/``cpo`` builders that raise ``error`` when a run asks for them."""
+    def refuse(**kwargs):
+        raise error
+
+    for factory in (runner.algo_factory, runner.player_factory):
+        for name in ("sapg", "cpo"):
+            factory.register_builder(name, refuse)
+
+
+def install() -> None:
+    if importlib.util.find_spec("rl_games") is None:
+        return
+    from rl_games.torch_runner import Runner
+
+    hook_runner(Runner)
