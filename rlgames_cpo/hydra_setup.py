@@ -5,7 +5,10 @@ from pathlib import Path
 
 from rlgames_cpo.hosts import isaacgymenvs
 
-CFG_DIR = Path(__file__).resolve().parent.parent / "cfg"
+# The configs: in an installed wheel rlgames_cpo/cfg (package data), in a checkout cfg/ beside
+# train.py (pyproject.toml maps the one to the other).
+_PACKAGED = Path(__file__).resolve().parent / "cfg"
+CFG_DIR = _PACKAGED if (_PACKAGED / "config.yaml").is_file() else _PACKAGED.parent.parent / "cfg"
 
 
 def register_resolvers() -> None:

@@ -4,7 +4,8 @@
     python -m rlgames_cpo.compare --task EnvpoolAnt --algos ppo sapg cpo --seeds 0 1 2 \\
         --max-iterations 100 --out report/ [hydra overrides ...]                   # launch
 
---runs reports on existing runs (no training). --task launches: it runs train.py once per
+--runs reports on existing runs (no training). --task launches: it trains (``python -m
+rlgames_cpo``, what train.py runs; so it works from an installed wheel too) once per
 (algorithm, seed) with train=<configs><ALGO> (EnvpoolAntPPO, EnvpoolAntSAPG, EnvpoolAntCPO;
 <configs> is --configs, by default the task), experiment=<configs>_<algo>_s<seed> and
 wandb_group=<configs>_compare; for ppo it takes <configs>PPOPaper where we ship one (the paper's
@@ -26,7 +27,6 @@ from rlgames_cpo.compare.runs import RunError, load_run
 from rlgames_cpo.hydra_setup import CFG_DIR
 from rlgames_cpo.run_folder import newest_checkpoint
 
-REPO = Path(__file__).resolve().parents[2]
 TRAIN_SUFFIX = {"ppo": "PPO", "sapg": "SAPG", "cpo": "CPO"}
 # The PPO baseline at the paper's settings, where a config family has one (IsaacGymEnvs tasks).
 PAPER_PPO_SUFFIX = "PPOPaper"
@@ -64,7 +64,7 @@ def load_runs(paths) -> list:
 
 
 def train(command: list, experiment: str) -> None:
-    """Runs one train.py; on Ctrl-C (which reaches both processes) it waits while the run writes
+    """Runs one training process; on Ctrl-C (which reaches both processes) it waits while the run writes
     its interrupted checkpoint, then stops the grid and says how to resume it."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
@@ -81,7 +81,7 @@ def train(command: list, experiment: str) -> None:
                          "to resume the grid (finished runs are skipped, unfinished ones resume "
                          "from their newest checkpoint)") from None
     if code != 0:
-        raise SystemExit(f"[compare] {experiment}: train.py failed (exit status {code}); its "
+        raise SystemExit(f"[compare] {experiment}: training failed (exit status {code}); its "
                          f"command: {' '.join(command)}")
 
 
@@ -94,7 +94,7 @@ def launch(args, overrides) -> list:
             experiment = f"{configs}_{algo}_s{seed}"
             path = Path(args.train_dir) / experiment
             paths.append(path)
-            command = [sys.executable, str(REPO / "train.py"), f"task={args.task}",
+            command = [sys.executable, "-m", "rlgames_cpo", f"task={args.task}",
                        f"train={train_config(configs, algo)}", f"seed={seed}",
                        f"max_iterations={args.max_iterations}", f"experiment={experiment}",
                        f"train_dir={args.train_dir}", f"wandb_group={configs}_compare",

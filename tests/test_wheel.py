@@ -1,0 +1,64 @@
+"""The package installs whole: a wheel built from this checkout, installed into a fresh venv
+outside it, trains and compares from there (its configs are package data; ``compare`` launches
+``python -m rlgames_cpo``, not a train.py of the checkout)."""
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*command, cwd, timeout=600):
+    result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A venv with the wheel installed, its dependencies taken from this environment (a path
+    line, which neither runs this environment's .pth files nor sees the editable checkout)."""
+    root = tmp_path_factory.mktemp("wheel")
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    source = root / "source"
+    for name in files:
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes((REPO / name).read_bytes())
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+        root / "dist", source, cwd=root)
+    (wheel,) = (root / "dist").glob("rlgames_cpo-*.whl")
+    venv = root / "venv"
+    run(sys.executable, "-m", "venv", venv, cwd=root)
+    python = venv / "bin" / "python"
+    run(python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel, cwd=root)
+    site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+               cwd=root).strip()
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, root / "work"
+
+
+def test_the_installed_wheel_trains_and_compares_outside_the_checkout(installed):
+    python, work = installed
+    work.mkdir()
+    where = run(python, "-c", "import rlgames_cpo.hydra_setup as h, rlgames_cpo; "
+                "print(rlgames_cpo.__file__); print(h.CFG_DIR)", cwd=work).split()
+    assert all(str(REPO) not in path and "venv" in path for path in where), where
+    # compare launches its grid with `python -m rlgames_cpo` (a 1-iteration training), then reports
+    out = run(python, "-m", "rlgames_cpo.compare", "--task", "EnvpoolPendulum", "--algos", "cpo",
+              "--seeds", "0", "--max-iterations", "1", "--train-dir", "runs", "--out", "report",
+              "num_envs=12", "train.params.config.horizon_length=8",
+              "train.params.config.minibatch_size_per_env=4", cwd=work)
+    assert "[compare] EnvpoolPendulum_cpo_s0: training" in out
+    assert (work / "runs" / "EnvpoolPendulum_cpo_s0" / "config.yaml").is_file()
+    assert list((work / "runs" / "EnvpoolPendulum_cpo_s0" / "nn").glob("*.pth"))
+    assert "cpo" in (work / "report" / "final_performance.md").read_text()
+    assert (work / "report" / "curves.png").is_file()
