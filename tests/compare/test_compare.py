@@ -180,7 +180,7 @@ def test_ppo_is_the_papers_baseline_where_a_config_family_has_one(tmp_path, monk
                               algos=["ppo", "sapg", "cpo"], seeds=[0], max_iterations=1,
                               train_dir=str(tmp_path))
     compare.launch(args, ["task/env=regrasping"])
-    assert [c[2:4] for c in commands] == [
+    assert [c[3:5] for c in commands] == [
         ["task=AllegroKukaLSTM", f"train=AllegroKukaLSTMRegrasping{suffix}"]
         for suffix in ("PPOPaper", "SAPG", "CPO")]
     assert all(c[-1] == "task/env=regrasping" and "experiment=AllegroKukaLSTMRegrasping_" in " ".join(c)
