@@ -1,7 +1,7 @@
 """The rows and minibatches of one training iteration, worked out from the config and checked
 before any env is built (rl_games checks them only once its envs exist, without naming the key).
 
-Rows per iteration (ALGORITHM.md, SAPG loss 6), with ``N`` envs, horizon ``H``, ``M`` blocks of
+Rows per iteration (docs/algorithm.md, SAPG loss 6), with ``N`` envs, horizon ``H``, ``M`` blocks of
 ``B = N / M`` envs and ``k = off_policy_ratio``:
 
 - on-policy rows, every algorithm: ``N * H`` (rl_games' ``batch_size``);

@@ -66,7 +66,7 @@ class Section:
 
 @dataclass(frozen=True)
 class SapgConfig(Section):
-    """``train.params.config.sapg`` (ALGORITHM.md; defaults from the SAPG and CPO papers)."""
+    """``train.params.config.sapg`` (docs/algorithm.md; defaults from the SAPG and CPO papers)."""
 
     SECTION: ClassVar[str] = "sapg"
 
@@ -96,7 +96,7 @@ class DiscriminatorConfig:
     units: tuple = (1024, 1024, 512, 512)
     activation: str = "elu"
     # corrected: labels are each sample's block, log_softmax of the logits, normalised
-    # observations, clamped (ALGORITHM.md). reference: the public CPO code's reward, its defects
+    # observations, clamped (docs/algorithm.md). reference: the public CPO code's reward, its defects
     # included (time-chunk labels, softmax twice, raw observations, the leader rewarded too), to
     # reproduce the paper's runs; it is a different algorithm at the same lambda_adv.
     reward: str = "corrected"
@@ -116,7 +116,7 @@ class DiscriminatorConfig:
 
 @dataclass(frozen=True)
 class CpoConfig(Section):
-    """``train.params.config.cpo`` (ALGORITHM.md, CPO; defaults from the paper's tables)."""
+    """``train.params.config.cpo`` (docs/algorithm.md, CPO; defaults from the paper's tables)."""
 
     SECTION: ClassVar[str] = "cpo"
 
@@ -124,7 +124,7 @@ class CpoConfig(Section):
     lambda_f: float = 0.2        # forward-KL temperature, Tables 3-6 (smaller: closer to leader)
     lambda_r: float = 0.0        # reverse-KL advantage shaping, 0 in every paper table
     lambda_adv: float = 0.0      # adversarial diversity reward; 0 builds no discriminator
-    weight_max: float = 100.0    # AWAC weight clamp (ALGORITHM.md, CPO forward-KL term)
+    weight_max: float = 100.0    # AWAC weight clamp (docs/algorithm.md, CPO forward KL)
     discriminator: DiscriminatorConfig = DiscriminatorConfig()
 
     def __post_init__(self):
@@ -143,7 +143,7 @@ class CpoConfig(Section):
 
 @dataclass(frozen=True)
 class DiagnosticsConfig(Section):
-    """``train.params.config.diagnostics`` (ALGORITHM.md, Diagnostics)."""
+    """``train.params.config.diagnostics`` (docs/algorithm.md, Diagnostics)."""
 
     SECTION: ClassVar[str] = "diagnostics"
 

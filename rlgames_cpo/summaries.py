@@ -29,7 +29,7 @@ def block_names(num_blocks: int) -> list:
     return [name(b) for b in range(num_blocks) for name in (reward_block, entropy_block, sigma_block)]
 
 
-# Diagnostics (ALGORITHM.md, Diagnostics), computed on the rollout before the update.
+# Diagnostics (docs/algorithm.md, Diagnostics), computed on the rollout before the update.
 IS_RATIO_DEVIATION = "diagnostics/is_ratio_deviation"
 ESS_RATE = "diagnostics/ess_rate"
 KL_LEADER_FOLLOWER_MEAN = "diagnostics/kl_leader_follower_mean"

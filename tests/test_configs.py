@@ -66,7 +66,7 @@ def test_every_train_config_composes_into_rl_games_params(train):
         CpoConfig.from_config(config)
 
 
-# ALGORITHM.md's table (CPO Appendix A.7): units, rnn units, H, lr, e_clip, mini_epochs, entropy.
+# The paper's table (CPO Appendix A.7): units, rnn units, H, lr, e_clip, mini_epochs, entropy.
 # Humanoid and Anymal's horizon is the public code's 16, where the paper contradicts itself (8 in
 # Table 6, 16 in A.7.2); tests/crosscheck checks every key against the public codes.
 PAPER = {
@@ -152,7 +152,7 @@ def test_cuda_without_cuda_names_the_fix():
         prepare(compose_config("rl_device=cuda:0"))
 
 
-# ALGORITHM.md's table (CPO Appendix A.7): beta, lambda_f, lambda_adv, discriminator units
+# The paper's table (CPO Appendix A.7): beta, lambda_f, lambda_adv, discriminator units
 PAPER_CPO = {
     "ShadowHandCPO": (0.001, 0.2, 0.01, [1024, 1024, 512, 512]),
     "AllegroHandCPO": (0.0005, 0.1, 0.001, [1024, 1024, 512, 512]),

@@ -12,7 +12,7 @@ class BlockSplitMeter(nn.Module):
     ``dones.nonzero()`` order; the agent sets ``done_blocks``, the block of each of them in that
     same order, after every env step, so every value lands in its block's meter. Reads (``get_mean``, ``current_size``)
     report block 0, the leader: mean reward, best checkpoint and ``score_to_win`` follow the
-    policy that is deployed (ALGORITHM.md, Rollout).
+    policy that is deployed (docs/algorithm.md, Rollout).
     """
 
     def __init__(self, template: AverageMeter, num_blocks: int):

@@ -1,4 +1,4 @@
-"""rl_games models and network conditioned on the block (ALGORITHM.md, Conditioning).
+"""rl_games models and network conditioned on the block (docs/algorithm.md, Conditioning).
 
 ``block_actor_critic`` is rl_games' ``actor_critic`` (MLP, optional ``rnn``, ``separate``,
 ``central_value``) whose input is ``[normalised obs, E[block]]`` and whose state-independent
@@ -117,7 +117,7 @@ def use_block_model(params: dict, num_blocks: int, embedding_dim: int) -> dict:
 
 def use_block_central_value(central: dict, num_blocks: int, embedding_dim: int) -> dict:
     """A copy of ``central_value_config`` whose critic is conditioned on the block like the
-    actor-critic's value (ALGORITHM.md, Asymmetric critic): rl_games' ``central_value`` model
+    actor-critic's value (docs/algorithm.md, Asymmetric critic): rl_games' ``central_value`` model
     with an ``actor_critic`` network (MLP, optional ``rnn``), the block models here."""
     model = (central.get("model") or {}).get("name", "central_value")
     network = central["network"]["name"]

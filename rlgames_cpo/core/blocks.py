@@ -1,4 +1,4 @@
-"""How the parallel envs are split between the leader and the followers (ALGORITHM.md, Notation).
+"""How the parallel envs are split between the leader and the followers (docs/algorithm.md, Notation).
 
 Blocks are contiguous: env ``e`` belongs to block ``e // block_size``. Block 0 is the leader,
 blocks ``1 .. M-1`` are the followers. (The public SAPG code puts its leader last.)
@@ -47,7 +47,7 @@ class BlockLayout:
 
 
 def sample_follower_blocks(num_blocks: int, k: int, generator: torch.Generator) -> torch.Tensor:
-    """``k`` distinct follower blocks, uniformly without replacement, sorted (ALGORITHM.md, SAPG
+    """``k`` distinct follower blocks, uniformly without replacement, sorted (docs/algorithm.md, SAPG
     loss 2). With one block there are no followers and the result is empty.
 
     ``generator`` must be seeded identically on every rank so all ranks pick the same blocks.
@@ -63,7 +63,7 @@ def sample_follower_blocks(num_blocks: int, k: int, generator: torch.Generator) 
 
 
 def entropy_coefficients(num_blocks: int, entropy_scale: float, entropy_coef: float) -> torch.Tensor:
-    """Per-block entropy bonus ``(num_blocks,)`` (ALGORITHM.md, SAPG loss 4).
+    """Per-block entropy bonus ``(num_blocks,)`` (docs/algorithm.md, SAPG loss 4).
 
     ``c_b = entropy_scale * 0.5 * b / (M - 1)``: 0 for the leader, rising to
     ``0.5 * entropy_scale`` for the last follower (the reference's ``linspace(0.5, 0, M)``,

@@ -1,4 +1,4 @@
-"""Conditioning one shared actor-critic on the block (ALGORITHM.md, Conditioning on the block).
+"""Conditioning one shared actor-critic on the block (docs/algorithm.md, Conditioning on the block).
 
 The block index travels as the last observation column, so rl_games' rollout buffer,
 minibatches, checkpoints and players carry it without changes; input normalisation skips it.

@@ -1,4 +1,4 @@
-"""CPO's coupling of each follower to the leader (ALGORITHM.md, CPO: forward and reverse KL)."""
+"""CPO's coupling of each follower to the leader (docs/algorithm.md, CPO)."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""The paper's ensemble diagnostics (ALGORITHM.md, Diagnostics; CPO Sec. 7.2-7.3, Table 2, Fig. 4).
+"""The paper's ensemble diagnostics (docs/algorithm.md, Diagnostics; CPO Sec. 7.2-7.3, Table 2, Fig. 4).
 
 ``ratio`` below is the leader's importance ratio on a sample, ``pi_L(a|s) / pi_b,old(a|s)``,
 given as its log.

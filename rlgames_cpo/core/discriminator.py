@@ -1,4 +1,4 @@
-"""The adversarial diversity reward's discriminator (ALGORITHM.md, CPO: adversarial reward)."""
+"""The adversarial diversity reward's discriminator (docs/algorithm.md, CPO adversarial reward)."""
 
 import math
 
@@ -48,7 +48,7 @@ def discriminator_loss(logits: torch.Tensor, blocks: torch.Tensor) -> dict:
 
 
 # The public CPO code's reward, reproduced on purpose for runs that must match the paper's numbers
-# (cpo.discriminator.reward=reference; ALGORITHM.md, adversarial reward). Not a fix: it keeps
+# (cpo.discriminator.reward=reference; docs/algorithm.md, CPO adversarial reward). Not a fix: it keeps
 # both of that code's defects, so its discriminator cannot learn and its reward is in effect a
 # near-uniform penalty of about -1.79 * lambda_adv (M = 6) on most samples, the leader's included.
 

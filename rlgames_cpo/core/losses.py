@@ -1,4 +1,4 @@
-"""Loss assembly for SAPG (ALGORITHM.md, SAPG loss). Builders return dicts whose ``loss_*``
+"""Loss assembly for SAPG (docs/algorithm.md, SAPG loss). Builders return dicts whose ``loss_*``
 entries are summed into the objective; the other entries are diagnostics."""
 
 import torch
@@ -47,7 +47,7 @@ def step_kl(mu: torch.Tensor, sigma: torch.Tensor, old_mu: torch.Tensor, old_sig
 
     Rows relabelled to another policy (the leader's off-policy rows, CPO's AWAC rows) are left
     out: their ``old`` is a different policy's behaviour, not a previous step of the same one
-    (ALGORITHM.md, SAPG loss 5). The KL sum is divided by the on-policy rows a minibatch holds on
+    (docs/algorithm.md, SAPG loss 5). The KL sum is divided by the on-policy rows a minibatch holds on
     average (``expected_on_policy_rows``), not by this one's count: rl_games averages the
     minibatches of a mini-epoch, which is then the mean over its on-policy rows, and a minibatch
     without any adds 0 instead of a NaN that would void the schedule's step.

@@ -1,4 +1,4 @@
-"""Minibatches of a fixed size over a batch of any size (ALGORITHM.md, SAPG loss 6).
+"""Minibatches of a fixed size over a batch of any size (docs/algorithm.md, SAPG loss 6).
 
 Stands in for rl_games' ``PPODataset``, which has a fixed length and never shuffles continuous
 batches; SAPG's batch grows by the leader's off-policy rows and CPO's by the AWAC rows.

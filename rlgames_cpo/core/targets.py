@@ -1,4 +1,4 @@
-"""One-step TD targets for rows relabelled to another block's policy (ALGORITHM.md, SAPG loss 2).
+"""One-step TD targets for rows relabelled to another block's policy (docs/algorithm.md, SAPG loss 2).
 
 rl_games stores ``dones[t] = 1`` when the observation at step ``t`` starts a new episode (the
 previous step ended one), so the transition ``t -> t+1`` ends its episode iff ``dones[t+1]``.
@@ -37,5 +37,5 @@ def rebootstrap_time_outs(rewards: torch.Tensor, time_outs: torch.Tensor,
 
 
 def normalize(advantages: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """Zero mean, unit std over all rows together (ALGORITHM.md, SAPG loss 3)."""
+    """Zero mean, unit std over all rows together (docs/algorithm.md, SAPG loss 3)."""
     return (advantages - advantages.mean()) / (advantages.std() + eps)
