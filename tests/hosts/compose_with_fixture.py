@@ -1,6 +1,6 @@
 """Run in a subprocess with the fixture on PYTHONPATH: composes and resolves each command line
 given as a JSON list of override lists (argv[1]) exactly as train.py would, and prints, per command
-line, the resolved values the tests read, or the error."""
+line, the resolved values the tests read and whether train.py's checks pass, or the error."""
 
 import json
 import sys
@@ -8,7 +8,7 @@ import sys
 from omegaconf import OmegaConf
 
 from rlgames_cpo.hydra_setup import compose_config
-from rlgames_cpo.launch import rl_games_params, prepare
+from rlgames_cpo.launch import check_run, prepare, rl_games_params
 
 results = []
 for overrides in json.loads(sys.argv[1]):
@@ -21,6 +21,11 @@ for overrides in json.loads(sys.argv[1]):
                         "num_actors": config["num_actors"], "max_epochs": config.get("max_epochs"),
                         "subtask": resolved["task"]["env"].get("subtask"),
                         "pbt": resolved["pbt"]["enabled"], "print_stats": config["print_stats"]})
+        try:  # every check train.py runs before building anything
+            check_run(cfg)
+            results[-1]["checks"] = "passed"
+        except Exception as error:
+            results[-1]["checks"] = f"{type(error).__name__}: {error}"
     except Exception as error:
         results.append({"error": f"{type(error).__name__}: {error}"})
 print(json.dumps(results))

@@ -10,8 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import NUM_ENVS, PPO_CONFIGS
 from ige_fixture import (CFG, REPO, fixture_env, fixture_train_configs, needs_fixture, run_python,
-                         run_train, task_of)
+                         task_of)
 
 pytestmark = needs_fixture
 
@@ -90,6 +91,19 @@ def test_a_resolver_registered_elsewhere_first_is_named_not_hidden():
 
 
 @pytest.mark.slow
+def test_every_ppo_config_checks_as_every_algorithm():
+    """The pairs the training matrix (conftest.PPO_CONFIGS) does not train: every IsaacGymEnvs
+    PPO config as ppo, sapg and cpo composes and passes every check train.py runs."""
+    lines = [[f"task={task}", f"train={train}", f"train.params.algo.name={algo}",
+              f"num_envs={NUM_ENVS}", f"train.params.config.minibatch_size={NUM_ENVS * horizon // 2}"]
+             for task, train, horizon, _, _ in PPO_CONFIGS
+             for algo in ("a2c_continuous", "sapg", "cpo")]
+    for line, result in zip(lines, compose(*lines)):
+        assert result.get("checks") == "passed", (line, result)
+        assert result["algo"] == line[2].split("=")[1] and result["num_actors"] == NUM_ENVS
+
+
+@pytest.mark.slow
 def test_task_alone_trains_isaacgymenvs_own_ppo_config():
     shadow, kuka, ant = compose(["task=ShadowHand"], ["task=AllegroKukaLSTM"], ["task=Ant"])
     assert (shadow["algo"], shadow["num_actors"]) == ("a2c_continuous", 16384)  # ShadowHandPPO
@@ -119,19 +133,19 @@ def test_max_iterations_overrides_every_train_config():
 
 
 @pytest.mark.slow
-def test_a_subtask_config_on_another_subtask_names_the_fix():
-    result = run_train("task=AllegroKukaLSTM", "train=AllegroKukaLSTMRegraspingCPO", "num_envs=60")
-    assert result.returncode != 0
+def test_a_subtask_config_on_another_subtask_names_the_fix(ige_runs):
+    result, _ = ige_runs["subtask"]
+    assert result["returncode"] == 1
     assert ("tuned for the AllegroKuka subtask 'regrasping' (train.subtask), but "
-            "task.env.subtask='reorientation': add task/env=regrasping") in result.stderr
-    assert "[fake isaacgymenvs]" not in result.stdout  # stopped before building the envs
+            "task.env.subtask='reorientation': add task/env=regrasping") in result["stderr"]
+    assert "[fake isaacgymenvs]" not in result["stdout"]  # stopped before building the envs
 
 
 @pytest.mark.slow
-def test_pbt_is_refused_with_the_reason():
-    result = run_train("task=AllegroKukaLSTM", "pbt=pbt_default", "num_envs=60")
-    assert result.returncode != 0
-    assert "pbt.enabled=True is IsaacGymEnvs' population-based training" in result.stderr
+def test_pbt_is_refused_with_the_reason(ige_runs):
+    result, _ = ige_runs["pbt"]
+    assert result["returncode"] == 1
+    assert "pbt.enabled=True is IsaacGymEnvs' population-based training" in result["stderr"]
 
 
 @pytest.mark.slow
@@ -141,15 +155,13 @@ def test_pbt_is_refused_with_the_reason():
     ("cpo", "cpo trains on 960 rows per iteration: the 480 on-policy rows, 80 leader off-policy rows"
             " (off_policy_ratio x block size x horizon) and 400 AWAC rows"),
 ])
-def test_minibatch_size_is_checked_before_any_env_is_built(algo, rows):
-    result = run_train("task=ShadowHand", "num_envs=60", f"train.params.algo.name={algo}")
-    assert result.returncode != 0
+def test_minibatch_size_is_checked_before_any_env_is_built(ige_runs, algo, rows):
+    result, _ = ige_runs[f"minibatch-{algo}"]
+    assert result["returncode"] == 1
     assert ("train.params.config.minibatch_size=32768 does not fit this run: it must divide the "
             "480 on-policy rows (num_envs=60 x horizon_length=8). Use e.g. "
             "train.params.config.minibatch_size=480 (1 minibatch), 240 (2 minibatches) or 160 "
-            "(3 minibatches)") in result.stderr
-    assert rows in result.stderr
-    assert "[fake isaacgymenvs]" not in result.stdout
+            "(3 minibatches)") in result["stderr"]
 
 
 ADAPTER = """
