@@ -52,6 +52,10 @@ def test_the_installed_wheel_trains_and_compares_outside_the_checkout(installed)
     where = run(python, "-c", "import rlgames_cpo.hydra_setup as h, rlgames_cpo; "
                 "print(rlgames_cpo.__file__); print(h.CFG_DIR)", cwd=work).split()
     assert all(str(REPO) not in path and "venv" in path for path in where), where
+    # the rlgames-cpo script is the command line too: its checks, before anything is built
+    refused = subprocess.run([str(python.parent / "rlgames-cpo"), "task=EnvpoolPendulum",
+                              "num_envs=13"], cwd=work, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 1 and "use num_envs=12 or num_envs=16" in refused.stderr
     # compare launches its grid with `python -m rlgames_cpo` (a 1-iteration training), then reports
     out = run(python, "-m", "rlgames_cpo.compare", "--task", "EnvpoolPendulum", "--algos", "cpo",
               "--seeds", "0", "--max-iterations", "1", "--train-dir", "runs", "--out", "report",
