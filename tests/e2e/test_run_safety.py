@@ -1,12 +1,15 @@
 """A run folder is never clobbered and bad input never costs data (issue 11's data-loss cases),
-through train.py as users run it; errors are one line."""
+through train.py's main as users run it (in-process; simultaneous runs and Ctrl-C in processes of
+their own); errors are one line."""
 
+import shutil
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
+from conftest import run_main
 
 pytestmark = pytest.mark.slow
 
@@ -15,9 +18,8 @@ PPO = [*SMALL, "train=EnvpoolPendulumPPO"]
 SAPG = [*SMALL, "train=EnvpoolPendulumSAPG"]
 
 
-def run(repo, *overrides, env=None):
-    return subprocess.run([sys.executable, "train.py", *overrides], cwd=repo, capture_output=True,
-                          text=True, timeout=600, env=env)
+def run(repo, *overrides):
+    return run_main(*overrides)
 
 
 def trained(repo, *overrides):
@@ -41,11 +43,19 @@ def one_line_error(result, *fragments) -> str:
     return lines[0]
 
 
+@pytest.fixture(scope="module")
+def finished_run(repo, tmp_path_factory):
+    """A finished SAPG run, trained once for the module."""
+    train_dir = tmp_path_factory.mktemp("victim")
+    trained(repo, *SAPG, "max_iterations=2", "experiment=victim", f"train_dir={train_dir}")
+    return train_dir / "victim"
+
+
 @pytest.fixture
-def victim(repo, tmp_path):
-    """A finished SAPG run, runs/victim, and the bytes of every file in it."""
-    trained(repo, *SAPG, "max_iterations=2", "experiment=victim", f"train_dir={tmp_path}")
+def victim(finished_run, tmp_path):
+    """A copy of the finished SAPG run as ``<tmp_path>/victim``, and the bytes of every file in it."""
     folder = tmp_path / "victim"
+    shutil.copytree(finished_run, folder)
     return folder, snapshot(folder)
 
 
@@ -127,14 +137,12 @@ def test_experiment_names_stay_inside_train_dir(repo, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
 
 
-def test_errors_are_one_line_and_full_with_hydra_full_error(repo):
-    import os
-
+def test_errors_are_one_line_and_full_with_hydra_full_error(repo, monkeypatch):
     one_line_error(run(repo, *PPO, "train.params.config.gamma=2"),
                    "train.params.config.gamma=2 must be a number in (0, 1]")
-    full = run(repo, *PPO, "train.params.config.gamma=2",
-               env={**os.environ, "HYDRA_FULL_ERROR": "1"})
-    assert full.returncode != 0 and "Traceback" in full.stderr
+    monkeypatch.setenv("HYDRA_FULL_ERROR", "1")  # the error itself, with its traceback
+    with pytest.raises(ValueError, match=r"train.params.config.gamma=2 must be a number"):
+        run(repo, *PPO, "train.params.config.gamma=2")
 
 
 def test_playing_another_tasks_checkpoint_names_the_task(repo, tmp_path, victim):

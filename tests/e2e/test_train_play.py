@@ -1,10 +1,11 @@
-"""End to end through train.py, as a user runs it."""
+"""End to end through train.py, as a user runs it (its main in-process; once as a script)."""
 
 import subprocess
 import sys
 
 import pytest
 import yaml
+from conftest import run_main
 
 pytestmark = pytest.mark.slow
 
@@ -25,16 +26,15 @@ def test_ant_ppo_trains_writes_run_layout_and_plays(train_py, tmp_path):
     assert "av reward:" in played
 
 
-def test_test_mode_without_checkpoint_names_the_fix(repo):
+def test_train_py_as_a_script_names_the_fix_and_exits_1(repo):
     result = subprocess.run([sys.executable, "train.py", "test=True"], cwd=repo,
                             capture_output=True, text=True)
-    assert result.returncode != 0 and "checkpoint=PATH" in result.stderr
+    assert result.returncode == 1 and "checkpoint=PATH" in result.stderr
 
 
-def test_isaacgym_task_without_isaacgym_names_the_fix(repo):
-    result = subprocess.run([sys.executable, "train.py", "task=ShadowHand"], cwd=repo,
-                            capture_output=True, text=True)
-    assert result.returncode != 0
+def test_isaacgym_task_without_isaacgym_names_the_fix():
+    result = run_main("task=ShadowHand")
+    assert result.returncode == 1
     assert "IsaacGymEnvs is not installed" in result.stderr and "EnvpoolAnt" in result.stderr
 
 

@@ -9,9 +9,11 @@ import re
 import subprocess
 import sys
 
+import gymnasium
 import pytest
 from isaaclab_fixture import CPU, PREFIX, needs_fixture, output, pydeps, run_script  # noqa: F401
 
+from rlgames_cpo.adapters.block_env import check_spaces
 from rlgames_cpo.compare.runs import read_scalars
 
 pytestmark = [needs_fixture, pytest.mark.slow]
@@ -59,24 +61,75 @@ def play(pydeps, tmp_path, task: str, algo: str, checkpoint, frames=8):  # noqa:
                       env={"ISAACLAB_FIXTURE_APP_FRAMES": str(frames)})
 
 
-@pytest.mark.parametrize("algo", ["ppo", "sapg", "cpo"])
-@pytest.mark.parametrize("task", ["allegro", "shadow", "shadow_ff", "anymal_rough"])
-def test_isaaclab_train_py_trains_and_play_py_plays(pydeps, tmp_path, task, algo):  # noqa: F811
-    result = run_script("train", pydeps, tmp_path, *train_args(task, algo))
+# Isaac Lab's script per (task, algorithm), pairwise: every task and every algorithm, cpo on the
+# asymmetric critic, sapg on a direct and a manager-based task, Isaac Lab's own PPO on our pin.
+# Every task x sapg/cpo pair's agent YAML passes our checks in-process
+# (test_every_agent_yaml_checks_as_sapg_and_cpo); the LSTM actor and critic train with cpo below.
+MATRIX = [("allegro", "ppo"), ("shadow", "sapg"), ("shadow_ff", "cpo"), ("anymal_rough", "sapg")]
+PLAYED = {"allegro", "shadow", "shadow_ff"}
+# the agent YAML of each task (the fixture's registrations name them)
+AGENT_YAMLS = {
+    "allegro": "direct/allegro_hand/agents/rl_games_ppo_cfg.yaml",
+    "shadow": "direct/shadow_hand/agents/rl_games_ppo_cfg.yaml",
+    "shadow_ff": "direct/shadow_hand/agents/rl_games_ppo_ff_cfg.yaml",
+    "shadow_lstm": "direct/shadow_hand/agents/rl_games_ppo_lstm_cfg.yaml",
+    "anymal_rough": "manager_based/locomotion/velocity/config/anymal_c/agents/rl_games_rough_ppo_cfg.yaml",
+}
+
+
+@pytest.fixture(scope="module")
+def trained(pydeps, tmp_path_factory):  # noqa: F811
+    """``{(task, algo): (result, cwd)}``: Isaac Lab's train.py, 2 iterations, once per pair."""
+    runs = {}
+    for task, algo in MATRIX:
+        cwd = tmp_path_factory.mktemp(f"{task}-{algo}")
+        runs[task, algo] = run_script("train", pydeps, cwd, *train_args(task, algo)), cwd
+    return runs
+
+
+def checkpoint_of(trained, task, algo):
+    result, cwd = trained[task, algo]
     assert result.returncode == 0, output(result)
+    (checkpoint,) = (run_folder(cwd, task) / "nn").glob("last_*_ep_2_*.pth")
+    return checkpoint
+
+
+@pytest.mark.parametrize("task, algo", MATRIX, ids=[f"{t}-{a}" for t, a in MATRIX])
+def test_isaaclab_train_py_trains_and_play_py_plays(pydeps, trained, tmp_path, task, algo):  # noqa: F811
+    checkpoint = checkpoint_of(trained, task, algo)
+    result, cwd = trained[task, algo]
     assert "epoch: 2/2" in result.stdout
-    (checkpoint,) = (run_folder(tmp_path, task) / "nn").glob("last_*_ep_2_*.pth")
-    scalars = read_scalars(run_folder(tmp_path, task) / "summaries")
+    scalars = read_scalars(run_folder(cwd, task) / "summaries")
     assert any(tag.startswith("Episode/") for tag in scalars)  # extras["episode"], IsaacAlgoObserver
     if algo != "ppo":
         assert "sapg/leader_off_policy_rows" in scalars and "blocks/reward_block_5" in scalars
     if TASKS[task][3]:
         assert "losses/cval_loss" in scalars  # the asymmetric critic trained
-
-    if task in ("allegro", "shadow") or (task == "shadow_ff" and algo == "cpo"):
+    if task in PLAYED:
         played = play(pydeps, tmp_path, task, algo, checkpoint)
         assert played.returncode == 0, output(played)
         assert "loading checkpoint" in played.stdout
+
+
+@pytest.mark.parametrize("task", AGENT_YAMLS)
+def test_every_agent_yaml_checks_as_sapg_and_cpo(task):
+    """The pairs MATRIX does not train: each task's agent YAML, at the tests' sizes, passes every
+    check our agents run when Isaac Lab builds them, as sapg and as cpo."""
+    import yaml
+
+    from isaaclab_fixture import FIXTURE
+
+    from rlgames_cpo.settings import Settings
+
+    params = yaml.safe_load((FIXTURE / "isaaclab_tasks" / AGENT_YAMLS[task]).read_text())["params"]
+    horizon = params["config"]["horizon_length"]
+    assert horizon == TASKS[task][2]
+    params["config"].update(num_actors=NUM_ENVS, minibatch_size=NUM_ENVS * horizon // 2)
+    if "central_value_config" in params["config"]:
+        params["config"]["central_value_config"]["minibatch_size"] = NUM_ENVS * horizon // 2
+    for algo in ("sapg", "cpo"):
+        settings = Settings.from_params({**params, "algo": {"name": algo}})
+        assert settings.rows.on_policy == NUM_ENVS * horizon and settings.rows.leader > 0
 
 
 def test_isaaclab_lstm_actor_and_critic_train_and_play_with_cpo(pydeps, tmp_path):  # noqa: F811
@@ -88,10 +141,8 @@ def test_isaaclab_lstm_actor_and_critic_train_and_play_with_cpo(pydeps, tmp_path
     assert played.returncode == 0, output(played)
 
 
-def test_isaaclab_checkpoint_resumes_where_it_stopped(pydeps, tmp_path):  # noqa: F811
-    first = run_script("train", pydeps, tmp_path, *train_args("shadow_ff", "cpo"))
-    assert first.returncode == 0, output(first)
-    (checkpoint,) = (run_folder(tmp_path, "shadow_ff") / "nn").glob("last_*_ep_2_*.pth")
+def test_isaaclab_checkpoint_resumes_where_it_stopped(pydeps, trained, tmp_path):  # noqa: F811
+    checkpoint = checkpoint_of(trained, "shadow_ff", "cpo")
     resumed = run_script("train", pydeps, tmp_path,
                          *train_args("shadow_ff", "cpo", "--checkpoint", str(checkpoint),
                                      iterations=3))
@@ -100,11 +151,9 @@ def test_isaaclab_checkpoint_resumes_where_it_stopped(pydeps, tmp_path):  # noqa
     assert "resuming after iteration 2" in resumed.stdout
 
 
-def test_isaaclab_play_names_the_algorithm_a_checkpoint_needs(pydeps, tmp_path):  # noqa: F811
-    trained = run_script("train", pydeps, tmp_path, *train_args("allegro", "cpo"))
-    assert trained.returncode == 0, output(trained)
-    (checkpoint,) = (run_folder(tmp_path, "allegro") / "nn").glob("last_*_ep_2_*.pth")
-    args = ["--task", PREFIX + TASKS["allegro"][0], "--num_envs", "6",
+def test_isaaclab_play_names_the_algorithm_a_checkpoint_needs(pydeps, trained, tmp_path):  # noqa: F811
+    checkpoint = checkpoint_of(trained, "shadow_ff", "cpo")
+    args = ["--task", PREFIX + TASKS["shadow_ff"][0], "--num_envs", "6",
             "--checkpoint", str(checkpoint), *CPU[:5]]  # no agent.params.algo.name=cpo
     played = run_script("play", pydeps, tmp_path, *args, env={"ISAACLAB_FIXTURE_APP_FRAMES": "4"})
     assert played.returncode != 0
@@ -112,22 +161,36 @@ def test_isaaclab_play_names_the_algorithm_a_checkpoint_needs(pydeps, tmp_path):
     assert "Isaac Lab's play.py needs agent.params.algo.name=cpo" in played.stderr
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--num_envs", "16"], "sapg.num_blocks=6 does not divide num_envs=16: use --num_envs 12 or "
-                           "--num_envs 18"),
-    (["agent.params.config.minibatch_size=32768"],
-     "agent.params.config.minibatch_size=32768 does not fit this run: it must divide the 192 "
-     "on-policy rows"),
-    (["+agent.params.env.concate_obs_groups=False"],
-     "this env has a Dict of observation groups (Isaac Lab: keep "
-     "agent.params.env.concate_obs_groups=True, its default)"),
-], ids=["num_envs", "minibatch", "concate_obs_groups"])
-def test_isaaclab_bad_settings_stop_before_training_and_name_the_key(pydeps, tmp_path, extra,  # noqa: F811
-                                                                     message):
-    result = run_script("train", pydeps, tmp_path, *train_args("allegro", "cpo"), *extra)
+def test_isaaclab_bad_settings_stop_before_training_and_name_the_key(pydeps, tmp_path):  # noqa: F811
+    result = run_script("train", pydeps, tmp_path, *train_args("allegro", "cpo"), "--num_envs", "16")
     assert result.returncode != 0
-    assert message in result.stderr
+    assert ("sapg.num_blocks=6 does not divide num_envs=16: use --num_envs 12 or --num_envs 18"
+            in result.stderr)
     assert "epoch: 1/" not in result.stdout
+
+
+def test_isaaclab_spells_every_fix_its_way():
+    """What the hook's builders raise in Isaac Lab (in-process: the same builders, Isaac Lab's
+    spelling): a minibatch that does not fit, a dict of observation groups."""
+    import yaml
+    from isaaclab_fixture import FIXTURE
+
+    from rlgames_cpo.errors import ConfigError
+    from rlgames_cpo.hosts.isaaclab import ISAACLAB
+    from rlgames_cpo.settings import Settings
+
+    params = yaml.safe_load((FIXTURE / "isaaclab_tasks" / AGENT_YAMLS["allegro"]).read_text())["params"]
+    params["config"].update(num_actors=NUM_ENVS, minibatch_size=32768)
+    with pytest.raises(ConfigError) as error:
+        Settings.from_params({**params, "algo": {"name": "cpo"}})
+    assert str(error.value.spelled(ISAACLAB)).startswith(
+        "agent.params.config.minibatch_size=32768 does not fit this run: it must divide the 192 "
+        "on-policy rows")
+    box = gymnasium.spaces.Box(-1, 1, (3,))
+    with pytest.raises(ConfigError) as error:
+        check_spaces({"observation_space": gymnasium.spaces.Dict({"policy": box}), "action_space": box})
+    assert ("this env has a Dict of observation groups (Isaac Lab: keep "
+            "agent.params.env.concate_obs_groups=True, its default)") in str(error.value.spelled(ISAACLAB))
 
 
 def test_isaaclab_fork_refuses_cpo_and_still_trains_its_ppo(pydeps, tmp_path):  # noqa: F811
