@@ -1,8 +1,9 @@
 """Does everything run on this device? ppo, sapg and cpo (every term on, the paper's
 discriminator), with an MLP, an LSTM and the asymmetric critic, with torch_compile and
-mixed_precision on and off, train a few iterations through train.py on the Isaac Gym fixture
-(``../shared/fixtures/isaacgymenvs``, whose buffers live on the GPU when CUDA is there); every
-checkpoint is reloaded and played. One table: config, s/iteration, peak GPU memory, pass/fail.
+mixed_precision on and off, train a few iterations through train.py's main on the Isaac Gym
+fixture (``../shared/fixtures/isaacgymenvs``, whose buffers live on the GPU when CUDA is there),
+all in this process (isaacgym imported first, as train.py does); every checkpoint is reloaded and
+played. One table: config, s/iteration, peak GPU memory of the run, pass/fail.
 
     python benchmarks/gpu_check.py --device cuda:0                 # the full matrix (36 runs)
     python benchmarks/gpu_check.py --device cpu --quick            # what CI runs (5 runs)
@@ -18,6 +19,8 @@ Exit status 0 when every run passed, 1 otherwise.
 """
 
 import argparse
+import contextlib
+import io
 import itertools
 import os
 import statistics
@@ -47,16 +50,6 @@ QUICK = [  # (algo, network, compile, mixed precision): every algo, network and 
     ("cpo", "asymmetric", False, False), ("cpo", "mlp", True, False),
     ("cpo", "mlp", False, True),
 ]
-REPORT_PEAK = ("import atexit, runpy, sys\n"
-               "def peak():\n"
-               "    torch = sys.modules.get('torch')\n"
-               "    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized():\n"
-               "        print(f'GPU_PEAK_BYTES={torch.cuda.max_memory_allocated()}', flush=True)\n"
-               "atexit.register(peak)\n"
-               "sys.argv = ['train.py'] + sys.argv[1:]\n"
-               "runpy.run_path('train.py', run_name='__main__')\n")
-
-
 def install_wheels(wheels: Path) -> Path:
     """The wheels of ``wheels`` in a scratch ``--target`` folder (no index, no build)."""
     target = Path(tempfile.mkdtemp(prefix="gpu_check_site_"))
@@ -112,40 +105,52 @@ def last_error(output: str) -> str:
     return (errors or lines or ["(no output)"])[-1].strip()[:160]
 
 
-def check(config, args, env) -> dict:
+def train_py(argv: list) -> tuple:
+    """``python train.py <argv>`` in this process: its exit status, what it printed, and the peak
+    GPU memory it allocated (``None`` without CUDA)."""
+    from rlgames_cpo.cli import main
+
+    torch = sys.modules.get("torch")  # imported by the first run, after isaacgym
+    cuda = torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        try:
+            code = main(argv)
+        except Exception as error:  # noqa: BLE001  (the row says what failed)
+            code, output = 1, io.StringIO(f"error: {type(error).__name__}: {error}")
+    torch = sys.modules.get("torch")
+    cuda = torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized()
+    return code, output.getvalue(), torch.cuda.max_memory_allocated() if cuda else None
+
+
+def check(config, args) -> dict:
     algo, network, compile_, mixed = config
     folder = Path(tempfile.mkdtemp(prefix="gpu_check_"))
-    command = [sys.executable, "-c", REPORT_PEAK,
-               *overrides(algo, network, compile_, mixed, args.device, args.num_envs,
-                          args.iterations, folder)]
     start = time.perf_counter()
-    trained = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
-                             timeout=args.timeout)
+    code, trained, peak = train_py(overrides(algo, network, compile_, mixed, args.device,
+                                             args.num_envs, args.iterations, folder))
     row = {"config": f"{algo} {network} compile={'on' if compile_ else 'off'} "
                      f"amp={'on' if mixed else 'off'}",
-           "wall": time.perf_counter() - start, "s_it": float("nan"), "peak": None}
-    output = trained.stdout + trained.stderr
-    if trained.returncode:
-        row.update(ok=False, result=f"FAIL (train): {last_error(output)}")
+           "wall": time.perf_counter() - start, "s_it": float("nan"), "peak": peak}
+    if code:
+        row.update(ok=False, result=f"FAIL (train): {last_error(trained)}")
         return row
     row["s_it"] = seconds_per_iteration(folder)
-    peaks = [int(line.split("=")[1]) for line in trained.stdout.splitlines()
-             if line.startswith("GPU_PEAK_BYTES=")]
-    row["peak"] = peaks[-1] if peaks else None
     checkpoints = sorted((folder / "run" / "nn").glob("last_run_ep_*.pth"))
     if not checkpoints:
         row.update(ok=False, result="FAIL: no checkpoint written")
         return row
     play_args = [a for a in overrides(algo, network, compile_, mixed, args.device, 6, 1, folder)
                  if not a.startswith(("num_envs=", "max_iterations=", "experiment="))]
-    played = subprocess.run([sys.executable, "train.py", *play_args, "test=True", "num_envs=6",
-                             f"checkpoint={checkpoints[-1]}",
-                             "train.params.config.player.games_num=6"],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=args.timeout)
-    if played.returncode or "av reward:" not in played.stdout:
-        row.update(ok=False, result=f"FAIL (play): {last_error(played.stdout + played.stderr)}")
+    code, played, _ = train_py([*play_args, "test=True", "num_envs=6",
+                                f"checkpoint={checkpoints[-1]}",
+                                "train.params.config.player.games_num=6"])
+    if code or "av reward:" not in played:
+        row.update(ok=False, result=f"FAIL (play): {last_error(played)}")
         return row
-    float32 = mixed and "has no effect on cpu" in trained.stdout
+    float32 = mixed and "has no effect on cpu" in trained
     row.update(ok=True, result="pass (trained, reloaded, played)"
                + (" in float32: no autocast on the CPU" if float32 else ""))
     return row
@@ -159,7 +164,6 @@ def main(argv=None):
     parser.add_argument("--num-envs", type=int, default=None,
                         help="a multiple of 6 (default 1536 on CUDA, 12 on the CPU)")
     parser.add_argument("--iterations", type=int, default=3)
-    parser.add_argument("--timeout", type=int, default=900, help="seconds per train or play")
     parser.add_argument("--wheels", type=Path, default=None,
                         help="install missing pure-Python packages from these wheels")
     args = parser.parse_args(argv)
@@ -172,9 +176,12 @@ def main(argv=None):
     if not (FIXTURE / "isaacgymenvs" / "__init__.py").is_file():
         raise SystemExit(f"the IsaacGymEnvs fixture is not at {FIXTURE}")
     site = install_wheels(args.wheels) if args.wheels else None
-    if site:
-        sys.path.insert(0, str(site))  # this process reads the runs' TensorBoard files too
     env = environment(site)
+    # the runs happen here: the fixture and the wheels first on the path, none of the fixture's
+    # escape switches (its isaacgym refuses to load after torch, as the real one does)
+    sys.path[:0] = [str(p) for p in (site, FIXTURE) if p]
+    for key in [k for k in os.environ if k.startswith("FAKE_ISAACGYM")]:
+        del os.environ[key]
     configs = QUICK if args.quick else list(itertools.product(
         ALGOS, NETWORKS, (False, True), (False, True)))
 
@@ -188,7 +195,7 @@ def main(argv=None):
     print(f"{'config':40s} {'s/it':>8s} {'GPU MiB':>8s}  result", flush=True)
     rows = []
     for config in configs:
-        row = check(config, args, env)
+        row = check(config, args)
         rows.append(row)
         peak = f"{row['peak'] / 2**20:8.0f}" if row["peak"] else f"{'-':>8s}"
         print(f"{row['config']:40s} {row['s_it']:8.3f} {peak}  {row['result']}", flush=True)

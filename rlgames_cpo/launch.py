@@ -211,9 +211,9 @@ def check_run(cfg: DictConfig) -> dict:
     isaacgymenvs.check(cfg)
     params = rl_games_params(cfg)
     validation.check_sections_placement(cfg)
-    Settings.from_params(params, training=not cfg.test)
     if cfg.test:
-        return with_trained_model(params, cfg.checkpoint, cfg.task.name)
+        params = with_trained_model(params, cfg.checkpoint, cfg.task.name)
+    params[Settings.KEY] = Settings.from_params(params, training=not cfg.test)
     return params
 
 
@@ -256,6 +256,11 @@ def launch(cfg: DictConfig) -> None:
             folder.abandon()  # a run that never started leaves its folder as it found it
         raise
     finally:
+        # rl_games leaves its TensorBoard writer open: what it holds would reach the disk only
+        # when the process ends (a second run in this process, or a reader, would miss it)
+        writer = getattr(getattr(observer, "algo", None), "writer", None)
+        if writer is not None:
+            writer.close()
         finish_wandb(wandb_run)
         if folder is not None:
             folder.release()

@@ -3,12 +3,13 @@
 ``Settings.from_params`` runs every check of the rl_games keys we rely on
 (``rlgames_cpo.validation``), our sections (``rlgames_cpo.config``), the block layout and the
 iteration's minibatches (``rlgames_cpo.batching``), so an Isaac Lab run, whose agent is built by
-Isaac Lab's script, gets every check a train.py run gets. The trainer, the player and train.py's
-launcher read the result; nothing parses the sections again.
+Isaac Lab's script, gets every check a train.py run gets. train.py's launcher parses them before
+anything is built and hands the result to the agents in ``params`` (``Settings.of``); an agent
+built by another host parses them itself, once.
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import ClassVar, Optional
 
 from rlgames_cpo import batching, validation
 from rlgames_cpo.config import CpoConfig, DiagnosticsConfig, SapgConfig
@@ -20,6 +21,8 @@ ENSEMBLES = ("sapg", "cpo")
 
 @dataclass(frozen=True)
 class Settings:
+    KEY: ClassVar[str] = "rlgames_cpo_settings"  # where params carry them (rl_games ignores it)
+
     algo: str
     sapg: Optional[SapgConfig]          # sapg and cpo (or a config that has the section)
     cpo: Optional[CpoConfig]            # cpo (or a config that has the section)
@@ -29,6 +32,12 @@ class Settings:
     @property
     def ensemble(self) -> bool:
         return self.algo in ENSEMBLES
+
+    @classmethod
+    def of(cls, params: dict, *, training: bool = True) -> "Settings":
+        """The settings ``params`` carry (train.py's launcher put them there), else parsed."""
+        settings = params.get(cls.KEY)
+        return settings if settings is not None else cls.from_params(params, training=training)
 
     @classmethod
     def from_params(cls, params: dict, *, training: bool = True) -> "Settings":

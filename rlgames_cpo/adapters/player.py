@@ -49,7 +49,7 @@ class SapgPlayer(PpoPlayer):
 
     def __init__(self, params):
         config = params["config"]
-        sapg = Settings.from_params(params, training=False).sapg
+        sapg = Settings.of(params, training=False).sapg
         block = config.get("player", {}).get("block", LEADER)
         if not isinstance(block, int) or not 0 <= block < sapg.num_blocks:
             raise ValueError(f"player.block={block!r} must be a block index from 0 (the leader) "

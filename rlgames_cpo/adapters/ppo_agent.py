@@ -52,7 +52,7 @@ class PpoAgent(A2CAgent):
         config = params["config"]
         self.algo_name = params["algo"]["name"]
         # Every check, before rl_games builds the envs (and for every host).
-        self.settings = Settings.from_params(params)
+        self.settings = Settings.of(params)
         check_mixed_precision(config)
         self.ranks = distributed.Ranks()
         if config.get("multi_gpu"):

@@ -6,11 +6,9 @@ The envs must restore too: the run uses the Isaac Gym stand-in task, whose env s
 exactly except that every env starts a new episode.
 """
 
-import subprocess
-import sys
-
 import pytest
 import torch
+from batch_main import run_batch
 from restorable_runs import CPO, NETWORKS, restorable_env, scalars
 
 from rlgames_cpo import summaries
@@ -18,21 +16,32 @@ from rlgames_cpo import summaries
 pytestmark = pytest.mark.slow
 
 
-def train(repo, *overrides):
-    result = subprocess.run([sys.executable, "train.py", *overrides], cwd=repo, env=restorable_env(),
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Per network: 4 uninterrupted iterations, 2, and those 2 resumed to 4, all in one process
+    (tests/batch_main.py; torch_deterministic as in a process of their own)."""
+    root = tmp_path_factory.mktemp("resume")
+    commands = {}
+    for network in NETWORKS:
+        common = [*CPO, *NETWORKS[network], f"train_dir={root / network}"]
+        commands[f"{network}/full"] = [*common, "experiment=full", "max_iterations=4"]
+        commands[f"{network}/first"] = [*common, "experiment=first", "max_iterations=2"]
+        commands[f"{network}/resumed"] = [
+            *common, "experiment=resumed", "max_iterations=4",
+            f"checkpoint=GLOB:{root / network / 'first' / 'nn' / 'last_*_ep_2_*.pth'}"]
+    return root, run_batch(commands, root, restorable_env())
 
 
 @pytest.mark.parametrize("network", sorted(NETWORKS))
-def test_cpo_resume_logs_what_an_uninterrupted_run_logs(repo, tmp_path, network):
-    common = [*CPO, *NETWORKS[network], f"train_dir={tmp_path}"]
-    train(repo, *common, "experiment=full", "max_iterations=4")
-    train(repo, *common, "experiment=first", "max_iterations=2")
-    (checkpoint,) = (tmp_path / "first" / "nn").glob("last_*_ep_2_*.pth")
-    out = train(repo, *common, "experiment=resumed", "max_iterations=4", f"checkpoint={checkpoint}")
+def test_cpo_resume_logs_what_an_uninterrupted_run_logs(runs, network):
+    root, results = runs
+    for run in ("full", "first", "resumed"):
+        result = results[f"{network}/{run}"]
+        assert result["returncode"] == 0, result["stdout"][-3000:] + result["stderr"][-3000:]
+    out = results[f"{network}/resumed"]["stdout"]
     assert "epoch 3/4" in out and "epoch 1/4" not in out
+    tmp_path = root / network
+    (checkpoint,) = (tmp_path / "first" / "nn").glob("last_*_ep_2_*.pth")
 
     full, resumed = scalars(tmp_path / "full"), scalars(tmp_path / "resumed")
     frames_per_iteration = 16 * 8

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import run_main
+from in_process import run_main
 
 pytestmark = pytest.mark.slow
 

@@ -36,7 +36,8 @@ def assert_same(a, b, where=""):
         assert a == b, where
 
 
-@pytest.mark.parametrize("algo", ["cpo", "sapg", "a2c_continuous"])
+# cpo: with the asymmetric critic and the discriminator below
+@pytest.mark.parametrize("algo", ["sapg", "a2c_continuous"])
 def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     train = {"cpo": "EnvpoolAntCPO", "sapg": "EnvpoolAntSAPG", "a2c_continuous": "EnvpoolAntPPO"}
     result = torchrun(repo, str(HERE / "torchrun_ranks.py"), str(tmp_path), "multi_gpu=True",
@@ -65,11 +66,13 @@ def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     assert "frames 4.1k" in result.stdout  # 2 ranks x 16 envs x 64 steps per iteration
 
 
-@pytest.mark.parametrize("algo", ["cpo", "a2c_continuous"])
-def test_two_cpu_ranks_train_one_asymmetric_critic(repo, tmp_path, algo):
-    # rl_games' own multi-GPU code for the critic is NCCL/CUDA only; ours runs on gloo too
+def test_two_cpu_ranks_train_one_cpo_with_an_asymmetric_critic_and_a_discriminator(repo, tmp_path):
+    # rl_games' own multi-GPU code for the critic is NCCL/CUDA only; ours runs on gloo too (the
+    # same PpoAgent code serves PPO's critic)
     result = torchrun(repo, str(HERE / "torchrun_ranks.py"), str(tmp_path), "multi_gpu=True",
-                      "task=EnvpoolLeapCube", "train=EnvpoolLeapCubeCPO", f"train.params.algo.name={algo}",
+                      "task=EnvpoolLeapCube", "train=EnvpoolLeapCubeCPO",
+                      "train.params.config.cpo.lambda_adv=0.01",
+                      "+train.params.config.cpo.discriminator.units=[32]",
                       "num_envs=8", "max_iterations=2", "train.params.config.horizon_length=16",
                       "train.params.config.minibatch_size_per_env=8",
                       "train.params.config.central_value_config.minibatch_size_per_env=8",
@@ -77,7 +80,9 @@ def test_two_cpu_ranks_train_one_asymmetric_critic(repo, tmp_path, algo):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(2)]
     assert not torch.equal(ranks[0]["obs"], ranks[1]["obs"])
-    for key in ("model", "optimizer", "central_value", "central_value_optimizer"):
+    assert ranks[0]["followers"] == ranks[1]["followers"] and len(ranks[0]["followers"]) == 2
+    for key in ("model", "optimizer", "central_value", "central_value_optimizer",
+                "discriminator", "discriminator_optimizer"):
         assert_same(ranks[0][key], ranks[1][key], key)
     # the critic's states normaliser saw both ranks' states
     count = ranks[0]["central_value"]["model.running_mean_std.count"].item()

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import run_main
+from in_process import run_main
 
 pytestmark = pytest.mark.slow
 

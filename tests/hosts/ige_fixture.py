@@ -41,15 +41,10 @@ def run_train(*overrides, timeout=600) -> subprocess.CompletedProcess:
 
 def run_batch(runs: dict, folder: Path) -> dict:
     """Every ``{name: overrides}`` of ``runs`` through train.py's ``main`` in one process with
-    the fixture installed (``ige_batch.py``); ``{name: {returncode, stdout, stderr}}``."""
-    import json
+    the fixture installed (``tests/batch_main.py``); ``{name: {returncode, stdout, stderr}}``."""
+    from batch_main import run_batch as run
 
-    (folder / "runs.json").write_text(json.dumps(runs))
-    result = subprocess.run([sys.executable, str(REPO / "tests" / "hosts" / "ige_batch.py"),
-                             str(folder / "runs.json"), str(folder / "results.json")], cwd=REPO,
-                            env=fixture_env(), capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads((folder / "results.json").read_text())
+    return run(runs, folder, fixture_env())
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:

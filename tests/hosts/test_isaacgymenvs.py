@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import NUM_ENVS, PPO_CONFIGS
+from ige_matrix import NUM_ENVS, PPO_CONFIGS
 from ige_fixture import (CFG, REPO, fixture_env, fixture_train_configs, needs_fixture, run_python,
                          task_of)
 

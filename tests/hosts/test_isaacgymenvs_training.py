@@ -6,7 +6,7 @@ faked), all in one process (conftest.ige_runs), and a checkpoint plays."""
 import re
 
 import pytest
-from conftest import ASYMMETRIC, NUM_ENVS, OURS, PPO_CONFIGS
+from ige_matrix import ASYMMETRIC, NUM_ENVS, OURS, PPO_CONFIGS
 from ige_fixture import needs_fixture
 
 from rlgames_cpo.compare.runs import read_scalars
