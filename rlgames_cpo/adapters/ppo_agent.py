@@ -10,7 +10,9 @@ broadcasts it; we keep the normalisers in sync (pooled every iteration) and anyt
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 
 import torch
 from rl_games.algos_torch import torch_ext
@@ -40,6 +42,20 @@ def check_mixed_precision(config: dict) -> None:
               "on CUDA only, so this run trains in float32", flush=True)
 
 
+def wait_for_a_new_events_file(config: dict) -> None:
+    """TensorBoard names its events file after the second the writer is made and the host, and
+    opens it for writing: a run that makes its writer in the same second as an earlier run of
+    the same folder did (a resume or a failed start right after a short run) would empty that
+    run's events file. Waits for the next second then."""
+    name = config.get("full_experiment_name")
+    if not name:
+        return
+    events = os.path.join(config.get("train_dir", "runs"), name, "summaries",
+                          f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}")
+    if os.path.exists(events):
+        time.sleep(1.01 - time.time() % 1)
+
+
 class PpoAgent(A2CAgent):
     """rl_games' ``A2CAgent`` plus multi-process training on any device, exact resume, stop
     signals and non-finite checks. Subclasses may override ``_prepare_params`` (the params the
@@ -58,6 +74,7 @@ class PpoAgent(A2CAgent):
         if config.get("multi_gpu"):
             self.ranks = distributed.join(config.get("device", "cuda:0"))
             config["device"] = distributed.rank_device(config.get("device", "cuda:0"), self.ranks)
+        wait_for_a_new_events_file(config)
         self._init_rl_games(base_name, self._prepare_params(params))
         self.last_checkpoint = None
         self._stop = None

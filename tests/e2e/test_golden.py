@@ -3,7 +3,10 @@ with every term; MLP, LSTM, asymmetric critics; one resume) log what they logged
 ``tests/data/golden_runs.json`` was recorded (at commit ``GOLDEN_COMMIT``, before issue 21's
 redesign of the agents), and end with the same weights.
 
-On the machine that recorded them the runs repeat bit for bit; ``GOLDEN_EXACT=1`` demands that
+The recording process lost each run's last iteration of TensorBoard scalars (rl_games never closes
+its writer; launch has closed it since the redesign), so a run may log later steps than recorded,
+never fewer, and every recorded value must come back. On the machine that recorded them the runs
+repeat bit for bit; ``GOLDEN_EXACT=1`` demands that
 (every value equal, the weights' SHA-256 equal), as a redesign that claims no change must show.
 Without it, values must agree to 1e-6 relative, so a CPU whose kernels round differently does not
 fail the suite while any change of the computation still does. After an intended change of
@@ -40,7 +43,9 @@ def test_short_runs_log_and_end_as_recorded(repo, tmp_path):
     for run, recorded in expected.items():
         assert sorted(got[run]["scalars"]) == sorted(recorded["scalars"]), run
         for tag, values in recorded["scalars"].items():
-            assert got[run]["scalars"][tag].keys() == values.keys(), (run, tag)
+            steps = got[run]["scalars"][tag].keys()
+            assert values.keys() <= steps, (run, tag)
+            assert all(int(s) > max(map(int, values)) for s in steps - values.keys()), (run, tag)
             for step, value in values.items():
                 assert agree(got[run]["scalars"][tag][step], value), (run, tag, step)
         weights = got[run]["weights"]
