@@ -56,5 +56,5 @@ def test_cpo_drop_in_resumes_and_plays(train_py, tmp_path, train, extra):
                        f"checkpoint={checkpoint}")
     assert "epoch 3/3" in resumed
     played = train_py(*common, "test=True", f"checkpoint={checkpoint}", "num_envs=3",
-                      "train.params.config.player.games_num=3")
+                      "train.params.config.player.games_num=3", "task.env.maxEpisodeSteps=100")
     assert "av reward:" in played

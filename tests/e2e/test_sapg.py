@@ -21,19 +21,20 @@ def scalar_tags(run_dir):
 def test_sapg_drop_in_trains_logs_blocks_resumes_and_plays(train_py, tmp_path, train):
     common = ["task=EnvpoolAnt", f"train={train}", "train.params.algo.name=sapg",
               f"train_dir={tmp_path}"]
-    train_py(*common, "num_envs=120", "max_iterations=2", "experiment=sapg")
+    train_py(*common, "num_envs=60", "max_iterations=2", "experiment=sapg")
     run = tmp_path / "sapg"
     assert set(summaries.block_names(6)) <= scalar_tags(run)
     (checkpoint,) = (run / "nn").glob("last_sapg_ep_2_*.pth")
 
-    resumed = train_py(*common, "num_envs=120", "max_iterations=3", "experiment=sapg",
+    resumed = train_py(*common, "num_envs=60", "max_iterations=3", "experiment=sapg",
                        f"checkpoint={checkpoint}")
     assert "epoch 3/3" in resumed and "epoch 1/3" not in resumed
 
+    # 100-step episodes: the plays finish their games sooner than at Ant's 1000 steps
     played = train_py(*common, "test=True", f"checkpoint={checkpoint}", "num_envs=5",
-                      "train.params.config.player.games_num=5")
+                      "train.params.config.player.games_num=5", "task.env.maxEpisodeSteps=100")
     assert "av reward:" in played
     follower = train_py(*common, "test=True", f"checkpoint={checkpoint}", "num_envs=5",
-                        "train.params.config.player.games_num=5",
+                        "train.params.config.player.games_num=5", "task.env.maxEpisodeSteps=100",
                         "+train.params.config.player.block=5")
     assert "av reward:" in follower

@@ -30,6 +30,38 @@ def compose(*command_lines) -> list:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def every_config_line(train: str) -> list:
+    subtasks = {"Regrasping": "regrasping", "Throw": "throw"}
+    extra = [f"task/env={v}" for k, v in subtasks.items() if f"LSTM{k}" in train]
+    return [f"task={task_of(train)}", f"train={train}", *extra]
+
+
+# Every command line the composition tests read, composed in one process (``composed``).
+LINES = {
+    "every": [every_config_line(train) for train in fixture_train_configs() + OURS]
+    if (CFG / "train").is_dir() else [],
+    "ppo_pairs": [[f"task={task}", f"train={train}", f"train.params.algo.name={algo}",
+                   f"num_envs={NUM_ENVS}", f"train.params.config.minibatch_size={NUM_ENVS * horizon // 2}"]
+                  for task, train, horizon, _, _ in PPO_CONFIGS
+                  for algo in ("a2c_continuous", "sapg", "cpo")],
+    "alone": [["task=ShadowHand"], ["task=AllegroKukaLSTM"], ["task=Ant"]],
+    "num_envs": [line for train in ("ShadowHandPPO", "ShadowHandCPO") for line in (
+        ["task=ShadowHand", f"train={train}"], ["task=ShadowHand", f"train={train}", "num_envs=60"],
+        ["task=ShadowHand", f"train={train}", "task.env.numEnvs=36"])],
+    # AllegroKukaPPO hard-codes max_epochs: 100000; ShadowHandPPOLSTM has none
+    "max_iterations": [["task=AllegroKukaLSTM", "train=AllegroKukaLSTMPPO", "max_iterations=7"],
+                       ["task=ShadowHand", "train=ShadowHandPPOLSTM", "max_iterations=7"],
+                       ["task=ShadowHand", "train=ShadowHandCPO", "max_iterations=7"]],
+}
+
+
+@pytest.fixture(scope="module")
+def composed():
+    """``{name: [result per line of LINES[name]]}``, from one process."""
+    results = iter(compose(*(line for lines in LINES.values() for line in lines)))
+    return {name: [next(results) for _ in lines] for name, lines in LINES.items()}
+
+
 def test_fixture_is_the_real_package():
     # the behaviour that broke every command: resolvers registered at import, without replace
     init = (CFG.parent / "__init__.py").read_text()
@@ -50,14 +82,10 @@ def test_our_config_has_every_top_level_key_of_theirs():
 
 
 @pytest.mark.slow
-def test_every_train_config_composes_with_its_task_and_resolves():
+def test_every_train_config_composes_with_its_task_and_resolves(composed):
     trains = fixture_train_configs() + OURS
-    subtasks = {"Regrasping": "regrasping", "Throw": "throw"}
-    lines = []
-    for train in trains:
-        extra = [f"task/env={v}" for k, v in subtasks.items() if f"LSTM{k}" in train]
-        lines.append([f"task={task_of(train)}", f"train={train}", *extra])
-    for train, result in zip(trains, compose(*lines)):
+    assert len(composed["every"]) == len(trains)
+    for train, result in zip(trains, composed["every"]):
         assert "error" not in result, (train, result)
         assert result["num_actors"] == result["numEnvs"] == result["num_envs"], train
         assert result["print_stats"] is False  # one progress line per epoch: ours
@@ -91,44 +119,35 @@ def test_a_resolver_registered_elsewhere_first_is_named_not_hidden():
 
 
 @pytest.mark.slow
-def test_every_ppo_config_checks_as_every_algorithm():
-    """The pairs the training matrix (conftest.PPO_CONFIGS) does not train: every IsaacGymEnvs
+def test_every_ppo_config_checks_as_every_algorithm(composed):
+    """The pairs the training matrix (ige_matrix.PPO_CONFIGS) does not train: every IsaacGymEnvs
     PPO config as ppo, sapg and cpo composes and passes every check train.py runs."""
-    lines = [[f"task={task}", f"train={train}", f"train.params.algo.name={algo}",
-              f"num_envs={NUM_ENVS}", f"train.params.config.minibatch_size={NUM_ENVS * horizon // 2}"]
-             for task, train, horizon, _, _ in PPO_CONFIGS
-             for algo in ("a2c_continuous", "sapg", "cpo")]
-    for line, result in zip(lines, compose(*lines)):
+    assert len(composed["ppo_pairs"]) == 21
+    for line, result in zip(LINES["ppo_pairs"], composed["ppo_pairs"]):
         assert result.get("checks") == "passed", (line, result)
         assert result["algo"] == line[2].split("=")[1] and result["num_actors"] == NUM_ENVS
 
 
 @pytest.mark.slow
-def test_task_alone_trains_isaacgymenvs_own_ppo_config():
-    shadow, kuka, ant = compose(["task=ShadowHand"], ["task=AllegroKukaLSTM"], ["task=Ant"])
+def test_task_alone_trains_isaacgymenvs_own_ppo_config(composed):
+    shadow, kuka, ant = composed["alone"]
     assert (shadow["algo"], shadow["num_actors"]) == ("a2c_continuous", 16384)  # ShadowHandPPO
     assert (kuka["algo"], kuka["num_actors"], kuka["pbt"]) == ("a2c_continuous", 8192, False)
     assert ant["algo"] == "a2c_continuous"
 
 
 @pytest.mark.slow
-def test_num_envs_and_task_env_num_envs_behave_as_in_isaacgymenvs():
-    for train in ("ShadowHandPPO", "ShadowHandCPO"):
-        default, top, task = compose(
-            [f"task=ShadowHand", f"train={train}"], ["task=ShadowHand", f"train={train}", "num_envs=60"],
-            ["task=ShadowHand", f"train={train}", "task.env.numEnvs=36"])
+def test_num_envs_and_task_env_num_envs_behave_as_in_isaacgymenvs(composed):
+    for i, train in enumerate(("ShadowHandPPO", "ShadowHandCPO")):
+        default, top, task = composed["num_envs"][3 * i:3 * i + 3]
         assert default["num_actors"] == (16384 if train.endswith("PPO") else 24576)
         assert top["num_actors"] == top["numEnvs"] == top["num_envs"] == 60
         assert task["num_actors"] == task["numEnvs"] == task["num_envs"] == 36  # saved as run
 
 
 @pytest.mark.slow
-def test_max_iterations_overrides_every_train_config():
-    # AllegroKukaPPO hard-codes max_epochs: 100000; ShadowHandPPOLSTM has none
-    hard_coded, missing, ours = compose(
-        ["task=AllegroKukaLSTM", "train=AllegroKukaLSTMPPO", "max_iterations=7"],
-        ["task=ShadowHand", "train=ShadowHandPPOLSTM", "max_iterations=7"],
-        ["task=ShadowHand", "train=ShadowHandCPO", "max_iterations=7"])
+def test_max_iterations_overrides_every_train_config(composed):
+    hard_coded, missing, ours = composed["max_iterations"]
     assert hard_coded["max_epochs"] == missing["max_epochs"] == ours["max_epochs"] == 7
 
 
