@@ -48,25 +48,31 @@ def set_seed(seed: int, torch_deterministic: bool) -> None:
 
 def prepare(cfg: DictConfig) -> DictConfig:
     """Fills the run-time defaults in place: ``rl_device``, ``seed`` (-1: a random one, as in
-    IsaacGymEnvs) and ``num_envs`` (the run's, whichever key set it). With ``multi_gpu=True`` (under torchrun) it joins the
-    process group, gives each rank its own GPU (``rl_device``, ``sim_device``
-    ``cuda:<local_rank>``, ``graphics_device_id``) and rank 0's seed and run name."""
+    IsaacGymEnvs) and ``num_envs`` (the run's, whichever key set it). With ``multi_gpu=True``
+    (under torchrun) each rank gets its own GPU (``rl_device``, ``sim_device``
+    ``cuda:<local_rank>``, ``graphics_device_id``) from torchrun's environment; the process group
+    is joined by the agent (``PpoAgent``, the one place), which also agrees on rank 0's seed for
+    what every rank must draw alike."""
     validation.check_top_level(cfg)
     cfg.rl_device = resolve_rl_device(cfg.rl_device)
     num_envs = OmegaConf.select(cfg, "task.env.numEnvs")
     if num_envs is not None:  # the saved config says what ran, also after task.env.numEnvs=...
         cfg.num_envs = num_envs
     if cfg.seed == -1:
-        cfg.seed = random.SystemRandom().randrange(2**31)
+        # under 2^29: rl_games seeds a rank's envs with 2 * seed + rank, envpool takes int32
+        cfg.seed = random.SystemRandom().randrange(2**29)
     if cfg.multi_gpu:
         from rlgames_cpo.adapters import distributed
 
-        ranks = distributed.join(cfg.rl_device)
+        ranks = distributed.Ranks.from_env()
+        if 2 * cfg.seed + ranks.world_size > 2**31:
+            raise ValueError(f"seed={cfg.seed} is too large for {ranks.world_size} ranks: rl_games "
+                             "seeds rank r's envs with 2 * seed + r, which must fit an int32 "
+                             "(envpool's, Isaac Gym's); use a seed below 2^30 - ranks, e.g. seed=42")
         cfg.rl_device = distributed.rank_device(cfg.rl_device, ranks)
         if str(cfg.sim_device).startswith("cuda"):  # as IsaacGymEnvs' train.py does
             cfg.sim_device = distributed.rank_device(cfg.sim_device, ranks)
             cfg.graphics_device_id = ranks.local_rank
-        cfg.seed = distributed.broadcast_object(cfg.seed, cfg.rl_device)
     return cfg
 
 
@@ -168,17 +174,14 @@ def run_dir(cfg: DictConfig) -> Path:
 
 def claim_run_folder(cfg: DictConfig) -> RunFolder:
     """Rank 0 claims ``<train_dir>/<experiment>`` (rlgames_cpo.run_folder); under torchrun the
-    others take the name it got."""
+    other ranks write no run files (their rl_games folders are scratch, PpoAgent), so the name
+    they hold does not matter."""
     folder, given = None, bool(cfg.experiment)
     cfg.experiment = cfg.experiment or default_experiment(cfg)
     if is_main_process(cfg):
         folder = RunFolder(cfg.train_dir, cfg.experiment, cfg.checkpoint, cfg.overwrite,
                            unique=not given).claim()
         cfg.experiment = folder.experiment
-    if cfg.multi_gpu:
-        from rlgames_cpo.adapters import distributed
-
-        cfg.experiment = distributed.broadcast_object(cfg.experiment, cfg.rl_device)
     return folder
 
 

@@ -70,6 +70,16 @@ def test_sequences_of_zero_length_are_refused():
 def test_seed_minus_one_picks_a_random_seed_as_in_isaacgymenvs():
     seeds = {prepare(compose_config("seed=-1")).seed for _ in range(3)}
     assert all(isinstance(s, int) and s >= 0 for s in seeds) and len(seeds) > 1
+    # small enough for rl_games' multi-GPU env seeds (2 * seed + rank) to fit envpool's int32
+    assert all(2 * s + 64 < 2**31 for s in seeds)
+
+
+def test_a_seed_too_large_for_the_ranks_envs_names_the_fix(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(ValueError, match=r"seed=2000000000 is too large for 2 ranks: rl_games seeds "
+                                         r"rank r's envs with 2 \* seed \+ r"):
+        prepare(compose_config("seed=2000000000", "multi_gpu=True", "rl_device=cpu"))
 
 
 def test_checkpoint_that_is_not_a_checkpoint_file(tmp_path):

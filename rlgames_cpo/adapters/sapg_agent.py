@@ -44,6 +44,8 @@ class SapgAgent(PpoAgent):
         if self.num_agents != 1:
             raise ValueError("sapg/cpo support single-agent envs only")
         self.seed = int(params.get("seed") or 0)
+        if self.multi_gpu:  # rank 0's: every rank must draw the same follower blocks
+            self.seed = distributed.broadcast_object(self.seed, self.ppo_device)
         self.block_of_env = self.layout.block_of_env(self.ppo_device)
         # Same seed on every rank: all ranks must pick the same follower blocks.
         self.block_generator = torch.Generator().manual_seed(self.seed)
