@@ -6,7 +6,9 @@ never clobbered, and left as it was when a run fails to start.
   run to ``<train_dir>/.overwritten/`` (nothing is deleted).
 - The claim is a lock file created with ``O_EXCL`` (``.lock``, removed when the run ends), so two
   runs never share a folder, however close their starts; a default name that is taken gets a
-  ``_2``, ``_3``... suffix instead.
+  ``_2``, ``_3``... suffix instead. A folder whose lock is held by a live process is refused,
+  ``overwrite=True`` included; a lock left by a process that is gone (kill -9, out of memory) is
+  taken over, with one line saying so.
 - Nothing is written into the folder before the run is known to start (``started``: agent
   built, checkpoint restored); a run that fails before that leaves the folder as it found it
   (``abandon``).
@@ -38,6 +40,33 @@ def check_experiment(experiment: str) -> PurePosixPath:
                              "a leading '/' or '.', or surrounding spaces; use train_dir=... to "
                              "write elsewhere")
     return path
+
+
+def lock_holder(path: Path):
+    """``(pid, host, text)`` of the lock in run folder ``path``, ``None`` when there is none."""
+    try:
+        text = (path / LOCK).read_text().strip()
+    except FileNotFoundError:
+        return None
+    words = text.split()
+    pid = int(words[1]) if len(words) > 3 and words[0] == "pid" and words[1].isdigit() else None
+    host = words[3] if pid is not None else None
+    return pid, host, text
+
+
+def lock_is_live(holder) -> bool:
+    """Whether the process that wrote a lock may still run: a pid of this host that is gone is
+    the only case known to be dead (a lock being written, or another host's, counts as live)."""
+    pid, host, _ = holder
+    if pid is None or host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def holds_a_run(path: Path) -> bool:
@@ -89,6 +118,7 @@ class RunFolder:
         while self.unique and holds_a_run(self.path):
             n += 1
             self.experiment = f"{base}_{n}"
+        self._respect_the_lock()
         if holds_a_run(self.path) and not self._resumes_here():
             if not self.overwrite:
                 raise RunFolderError(self._held_message())
@@ -106,13 +136,28 @@ class RunFolder:
             if self.unique:  # another run took this default name in the meantime
                 self.experiment = f"{base}_{n + 1}"
                 return self.claim()
-            raise RunFolderError(f"{self.path} is in use by another run "
-                                 f"({(self.path / LOCK).read_text().strip() or 'starting'}): "
-                                 "choose another experiment=...; if no run is using it any "
-                                 f"more, delete {self.path / LOCK}") from None
+            raise RunFolderError(self._in_use_message(lock_holder(self.path) or
+                                                      (None, None, "starting"))) from None
         with os.fdopen(lock, "w") as f:
             f.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now():%Y-%m-%d %H:%M:%S}\n")
         return self
+
+    def _respect_the_lock(self) -> None:
+        """A live run's folder is never claimed (not by ``overwrite=True`` either); a lock whose
+        process is gone is removed."""
+        holder = lock_holder(self.path)
+        if holder is None:
+            return
+        if lock_is_live(holder):
+            raise RunFolderError(self._in_use_message(holder))
+        (self.path / LOCK).unlink(missing_ok=True)
+        print(f"[rlgames_cpo] {self.path / LOCK} was left by {holder[2]}, a process that is gone "
+              "(killed, or out of memory): this run takes the folder over", flush=True)
+
+    def _in_use_message(self, holder) -> str:
+        return (f"{self.path} is in use by a live run ({holder[2]}): wait for it to finish, or "
+                "choose another experiment=... (overwrite=True never moves a live run; if that "
+                f"process runs on another machine and has ended, delete {self.path / LOCK})")
 
     def _held_message(self) -> str:
         contents = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in self.path.iterdir())[:4])

@@ -43,3 +43,30 @@ def test_a_stop_signal_writes_a_checkpoint_and_exits_cleanly(repo, tmp_path, sig
                              timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"epoch {iteration + 1}/{iteration + 1}" in resumed.stdout
+
+
+def test_a_run_killed_with_sigkill_resumes_with_the_resume_command(repo, tmp_path):
+    """kill -9 leaves the run's lock behind; the resume command takes the folder over."""
+    from in_process import run_main
+    from rlgames_cpo.run_folder import LOCK, newest_checkpoint
+
+    common = ["task=EnvpoolPendulum", "num_envs=8", "task.env.maxEpisodeSteps=5",
+              f"train_dir={tmp_path}", "experiment=killed",
+              "train.params.config.save_frequency=1"]
+    process = subprocess.Popen([sys.executable, "train.py", *common, "max_iterations=100000"],
+                               cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True)
+    for line in process.stdout:
+        if line.startswith("epoch 3/"):
+            process.send_signal(signal.SIGKILL)
+            break
+    process.communicate(timeout=60)
+    folder = tmp_path / "killed"
+    assert (folder / LOCK).exists()                        # what kill -9 leaves
+    checkpoint = newest_checkpoint(folder)
+    epoch = int(re.search(r"_ep_(\d+)_", checkpoint.name).group(1))
+    resumed = run_main(*common, f"checkpoint={checkpoint}", f"max_iterations={epoch + 1}")
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    assert "a process that is gone (killed, or out of memory): this run takes the folder over" \
+        in resumed.stdout
+    assert f"epoch {epoch + 1}/{epoch + 1}" in resumed.stdout and not (folder / LOCK).exists()

@@ -117,7 +117,7 @@ def test_simultaneous_runs_never_share_a_folder(repo, tmp_path):
     results = [p.communicate(timeout=600) + (p.returncode,) for p in same_name]
     assert sorted(code == 0 for _, _, code in results) == [False, True]
     (refused,) = [err for _, err, code in results if code != 0]
-    assert "twin is in use by another run" in refused or "twin holds another run" in refused
+    assert "twin is in use by a live run" in refused or "twin holds another run" in refused
     default_names = [start(), start()]                   # named <task>_<d-H-M-S>: the same second
     assert [p.wait(timeout=600) for p in default_names] == [0, 0]
     runs = sorted(p.name for p in tmp_path.glob("EnvpoolPendulum_*"))
