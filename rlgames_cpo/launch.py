@@ -203,20 +203,30 @@ def build_agent(cfg: DictConfig):
     return agent
 
 
+class RunFinished(Exception):
+    """Resuming a run that has done its iterations: nothing to do (exit status 0)."""
+
+
 def check_run(cfg: DictConfig) -> dict:
     """Every check that can run before anything is built or written, on a prepared config;
     the rl_games ``params``."""
     if cfg.test and not cfg.checkpoint:
         raise ValueError("test=True plays a trained policy: give it with checkpoint=PATH "
                          "(e.g. runs/<experiment>/nn/<experiment>.pth)")
-    if cfg.checkpoint:
-        checkpoints.check_file(cfg.checkpoint)
+    saved = checkpoints.check_file(cfg.checkpoint) if cfg.checkpoint else None
     isaacgymenvs.check(cfg)
     params = rl_games_params(cfg)
     validation.check_sections_placement(cfg)
     if cfg.test:
         params = with_trained_model(params, cfg.checkpoint, cfg.task.name)
     params[Settings.KEY] = Settings.from_params(params, training=not cfg.test)
+    max_epochs = params["config"].get("max_epochs", -1)
+    if saved is not None and not cfg.test and checkpoints.finished(saved, max_epochs):
+        raise RunFinished(f"checkpoint={cfg.checkpoint} is of a finished run: it has done its "
+                          f"{saved['epoch']} of max_iterations={max_epochs} iterations, so there "
+                          "is nothing to train and nothing was changed; to train it longer, "
+                          f"resume with a larger max_iterations, e.g. max_iterations="
+                          f"{2 * saved['epoch']}")
     return params
 
 
@@ -234,7 +244,11 @@ def launch(cfg: DictConfig) -> None:
     from rlgames_cpo.wandb_logging import finish_wandb, init_wandb
 
     prepare(cfg)
-    params = check_run(cfg)
+    try:
+        params = check_run(cfg)
+    except RunFinished as finished:
+        print(f"[rlgames_cpo] {finished}", flush=True)
+        return
     observer = ProgressObserver()
     runner = Runner(algo_observer=observer)
     set_seed(cfg.seed, cfg.torch_deterministic)  # after Runner(), which turns cudnn.benchmark on

@@ -122,9 +122,10 @@ def _others(path: Path) -> str:
     return f", e.g. checkpoint={found[-1]}" if found else ""
 
 
-def check_file(checkpoint: str) -> None:
+def check_file(checkpoint: str) -> dict:
     """Stops, naming the file and what to do, when ``checkpoint`` is not a checkpoint file: a
-    folder, missing, an unfinished ``.partial`` write, empty, or not something torch wrote."""
+    folder, missing, an unfinished ``.partial`` write, empty, or not something torch wrote; the
+    checkpoint, loaded on the CPU, else."""
     path = Path(checkpoint)
     if path.name.endswith(PARTIAL) or (not path.exists() and Path(checkpoint + PARTIAL).exists()):
         raise ValueError(f"checkpoint={checkpoint}: {path.name} is an unfinished write (the "
@@ -150,3 +151,10 @@ def check_file(checkpoint: str) -> None:
         raise ValueError(f"checkpoint={checkpoint} holds no rl_games model (a "
                          f"{type(state).__name__}, not the dict rl_games saves): give a .pth "
                          f"written by training{_others(path)}")
+    return state
+
+
+def finished(state: dict, max_epochs) -> bool:
+    """Whether the run that wrote checkpoint ``state`` has done ``max_epochs`` iterations
+    (``-1`` or none: no limit)."""
+    return isinstance(max_epochs, int) and max_epochs > 0 and state.get("epoch", 0) >= max_epochs

@@ -182,3 +182,16 @@ def test_ctrl_c_on_a_grid_lets_the_run_write_its_checkpoint(repo, tmp_path):
     resumed = subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "EnvpoolPendulum_ppo_s0: resuming from" in resumed.stdout
+
+
+def test_resuming_a_finished_run_says_so_and_changes_nothing(repo, tmp_path, victim):
+    folder, before = victim
+    (checkpoint,) = (folder / "nn").glob("last_*.pth")    # iteration 2 of max_iterations=2
+    result = run(repo, *SAPG, "experiment=victim", f"train_dir={tmp_path}", "max_iterations=2",
+                 f"checkpoint={checkpoint}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (f"checkpoint={checkpoint} is of a finished run: it has done its 2 of max_iterations=2 "
+            "iterations, so there is nothing to train and nothing was changed; to train it longer, "
+            "resume with a larger max_iterations, e.g. max_iterations=4") in result.stdout
+    assert "epoch 3/" not in result.stdout
+    assert snapshot(folder) == before
