@@ -144,6 +144,9 @@ def main(argv=None):
             parser.error(f"--{name.replace('_', '-')} {value:g} must be > 0")
     if len(set(args.seeds)) != len(args.seeds) or len(set(args.algos)) != len(args.algos):
         parser.error("--seeds and --algos must not repeat a value")
+    if args.out.exists() and not args.out.is_dir():  # before any training of the grid
+        parser.error(f"--out {args.out} is a file, and the report is a folder of files: give a "
+                     "folder (new or existing), e.g. --out report/")
     paths = expand(args.runs) if args.runs else launch(args, overrides)
     summary = write_report(load_runs(paths), args.out, args.budget, args.diagnostics_step)
     print((args.out / "final_performance.md").read_text())

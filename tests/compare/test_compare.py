@@ -149,11 +149,13 @@ def test_folders_that_are_not_runs_are_named_and_skipped(tmp_path, capsys):
     (["--budget", "-5"], "--budget -5 must be > 0"),
     (["--diagnostics-step", "0"], "--diagnostics-step 0 must be > 0"),
     (["--seeds", "0", "0"], "--seeds and --algos must not repeat a value"),
+    (["--out", "{tmp}/a_file"], "is a file, and the report is a folder of files: give a folder"),
 ])
 def test_bad_arguments_are_refused(tmp_path, capsys, argv, message):
     fake_run(tmp_path, "good", "cpo", 0, [1.0, 2.0], 100, 2)
+    (tmp_path / "a_file").write_text("not a folder")
     with pytest.raises(SystemExit):
-        main(["--runs", str(tmp_path / "*"), *argv])
+        main(["--runs", str(tmp_path / "*"), *(a.replace("{tmp}", str(tmp_path)) for a in argv)])
     assert message in capsys.readouterr().err
 
 
