@@ -62,8 +62,18 @@ def default_train(argv) -> str:
 
 def missing_task_error(task: str) -> str:
     """Why ``task`` cannot be composed here, or ``''`` when it can."""
-    if not task or task in embedded_tasks() or isaacgymenvs.installed():
+    if not task or task in embedded_tasks():
         return ""
+    if isaacgymenvs.installed():
+        known = embedded_tasks() + isaacgymenvs.task_names()
+        if task in known:
+            return ""
+        import difflib
+
+        close = difflib.get_close_matches(task, known, n=3)
+        return (f"task={task} is neither an embedded task nor one of IsaacGymEnvs' tasks"
+                + (f": did you mean {' or '.join(f'task={c}' for c in close)}?" if close else
+                   f". Tasks: {', '.join(known)}."))
     return (f"task={task} is not an embedded task and IsaacGymEnvs is not installed, so its "
             f"config cannot be found. {isaacgymenvs.INSTALL_HINT} Embedded tasks (no Isaac Gym "
             f"needed): {', '.join(embedded_tasks())}.")

@@ -51,6 +51,17 @@ def register_resolvers() -> None:
             OmegaConf.register_new_resolver(name, resolver)
 
 
+def task_names() -> list:
+    """The task configs of the installed IsaacGymEnvs (its ``cfg/task/*.yaml``), found without
+    importing it."""
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.origin:
+        return []
+    return sorted(p.stem for p in (Path(spec.origin).parent / "cfg" / "task").glob("*.yaml"))
+
+
 def default_train(task: str) -> str:
     """What ``task=<task>`` alone trains for an IsaacGymEnvs task: its own ``<task>PPO``, the
     rule of IsaacGymEnvs' cfg/config.yaml (``train: ${task}PPO``)."""

@@ -38,6 +38,7 @@ ASYMMETRIC = {
 REFUSED = {
     "subtask": ["task=AllegroKukaLSTM", "train=AllegroKukaLSTMRegraspingCPO", f"num_envs={NUM_ENVS}"],
     "pbt": ["task=AllegroKukaLSTM", "pbt=pbt_default", f"num_envs={NUM_ENVS}"],
+    "task-typo": ["task=ShadowHnad"],
     **{f"minibatch-{algo}": ["task=ShadowHand", f"num_envs={NUM_ENVS}", f"train.params.algo.name={algo}"]
        for algo in ("a2c_continuous", "sapg", "cpo")},
 }

@@ -161,6 +161,15 @@ def test_a_subtask_config_on_another_subtask_names_the_fix(ige_runs):
 
 
 @pytest.mark.slow
+def test_a_misspelt_task_is_named_with_the_close_match(ige_runs):
+    result, _ = ige_runs["task-typo"]
+    assert result["returncode"] == 1
+    assert ("task=ShadowHnad is neither an embedded task nor one of IsaacGymEnvs' tasks: did you "
+            "mean task=ShadowHand") in result["stderr"]
+    assert "Could not find" not in result["stderr"]
+
+
+@pytest.mark.slow
 def test_pbt_is_refused_with_the_reason(ige_runs):
     result, _ = ige_runs["pbt"]
     assert result["returncode"] == 1
