@@ -122,8 +122,8 @@ def test_a_failed_checkpoint_write_names_the_path_and_the_os_error_at_once(make_
     agent.save(str(tmp_path / "best"))
     before = (tmp_path / "best.pth").read_bytes()
 
-    def full_disk(state, path):
-        open(path, "wb").write(b"half")
+    def full_disk(state, f):  # the open file save_atomically gives it
+        f.write(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoints.torch, "save", full_disk)

@@ -5,14 +5,17 @@ env state. An exact resume also needs the learning-rate state, every random stre
 meters and what the rollout carries from one epoch to the next; they go under ``rlgames_cpo``.
 """
 
+import errno
 import os
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
-from rlgames_cpo.errors import ConfigError
 from rl_games.algos_torch.torch_ext import AverageMeter
+
+from rlgames_cpo.errors import ConfigError
 
 KEY = "rlgames_cpo"
 
@@ -96,11 +99,22 @@ def save_atomically(state: dict, path: str) -> None:
     the reward improves). A failure says at once which path and which OS error."""
     partial = path + PARTIAL
     try:
-        torch.save(state, partial)
+        # Python opens the file, so a read-only folder is an OSError with its errno; torch's own
+        # writer reports a full disk as a RuntimeError ("[enforce fail at inline_container.cc]
+        # ... unexpected pos ..."), which says neither the path nor the cause
+        with open(partial, "wb") as f:
+            torch.save(state, f)
         os.replace(partial, path)
     except OSError as error:
         raise OSError(error.errno, f"could not write the checkpoint {path}: "
                       f"{error.strerror or error}") from error
+    except RuntimeError as error:
+        free = shutil.disk_usage(os.path.dirname(path) or ".").free
+        written = os.path.getsize(partial) if os.path.exists(partial) else 0
+        raise OSError(errno.ENOSPC if free < 2 * max(written, 1 << 20) else
+                      errno.EIO, f"could not write the checkpoint {path}: the write stopped "
+                      f"short ({free / 2**20:.0f} MiB free there; torch: "
+                      f"{str(error).splitlines()[0][:100]})") from error
     finally:
         if os.path.exists(partial):  # the write failed (disk full, ...): leave no debris
             os.remove(partial)

@@ -3,6 +3,7 @@ checkpoint (issue 6's list; num_envs % num_blocks and unknown sapg keys are in
 test_sapg_agent.py, a missing simulator in tests/contracts and tests/test_configs.py)."""
 
 import dataclasses
+import os
 import pytest
 import torch
 from agent_helpers import SMALL
@@ -125,8 +126,8 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "best.pth"
     checkpoints.save_atomically({"epoch": 1}, str(path))
 
-    def full_disk(state, f):
-        open(f, "wb").write(b"trunc")
+    def full_disk(state, f):  # the open file save_atomically gives it
+        f.write(b"trunc")
         raise OSError("No space left on device")
 
     monkeypatch.setattr(checkpoints.torch, "save", full_disk)
@@ -135,3 +136,32 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == [path]
     monkeypatch.undo()
     assert torch.load(path)["epoch"] == 1
+
+
+def test_a_write_torch_stops_short_names_the_path_and_the_disk(tmp_path, monkeypatch):
+    """A full disk reaches torch's own writer as a RuntimeError that names neither (issue 22,
+    item 3); a read-only folder is the OS error of opening the file."""
+    path = tmp_path / "best.pth"
+    checkpoints.save_atomically({"epoch": 1}, str(path))
+
+    def stops_short(state, f):
+        f.write(b"trunc")
+        raise RuntimeError("[enforce fail at inline_container.cc:747] . unexpected pos 786496 vs 786384")
+
+    monkeypatch.setattr(checkpoints.torch, "save", stops_short)
+    with pytest.raises(OSError, match=rf"could not write the checkpoint {path}: the write stopped "
+                                      r"short \(\d+ MiB free there; torch: \[enforce fail"):
+        checkpoints.save_atomically({"epoch": 2}, str(path))
+    assert list(tmp_path.iterdir()) == [path]
+    monkeypatch.undo()
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(OSError, match=rf"could not write the checkpoint {folder}/c.pth: "
+                                          "Permission denied"):
+            checkpoints.save_atomically({"epoch": 1}, str(folder / "c.pth"))
+    finally:
+        folder.chmod(0o700)
