@@ -22,6 +22,14 @@ def has_states(env_info: dict) -> bool:
     return space is not None and int(np.prod(getattr(space, "shape", (0,)))) > 0
 
 
+def check_critic_states(config: dict, env_info: dict) -> None:
+    """``central_value_config`` trains an asymmetric critic on the env's ``states``."""
+    if config.get("central_value_config") and not has_states(env_info):
+        raise ConfigError("central_value_config trains an asymmetric critic on the env's states, "
+                          "and this env gives none: remove central_value_config, or use a task "
+                          "with privileged states")
+
+
 def check_spaces(env_info: dict) -> None:
     """What sapg/cpo support, said before training: a flat Box observation (the block index is
     appended to it) and a continuous Box action space."""

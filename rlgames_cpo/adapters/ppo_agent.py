@@ -19,6 +19,7 @@ from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.a2c_continuous import A2CAgent
 
 from rlgames_cpo.adapters import checkpoints, distributed
+from rlgames_cpo.adapters.block_env import check_critic_states
 from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, TrainingInterrupted,
                                             non_finite, non_finite_envs)
 from rlgames_cpo.errors import TRAIN_PY
@@ -76,6 +77,10 @@ class PpoAgent(A2CAgent):
             config["device"] = distributed.rank_device(config.get("device", "cuda:0"), self.ranks)
         wait_for_a_new_events_file(config)
         self._init_rl_games(base_name, self._prepare_params(params))
+        # The env's own info: rl_games puts the observation space in env_info's missing
+        # state_space, then fails at the first rollout on the missing 'states'
+        if self.vec_env is not None:
+            check_critic_states(config, self.vec_env.get_env_info())
         self.last_checkpoint = None
         self._stop = None
         self._resume = None

@@ -8,7 +8,7 @@ import torch
 from rl_games.common import common_losses
 
 from rlgames_cpo.adapters import block_diagnostics, distributed, evaluation, normalisers
-from rlgames_cpo.adapters.block_env import has_states, with_block_env
+from rlgames_cpo.adapters.block_env import check_critic_states, with_block_env
 from rlgames_cpo.adapters.meters import BlockSplitMeter
 from rlgames_cpo.adapters.ppo_agent import EPISODE_METERS, PpoAgent
 from rlgames_cpo.adapters.rollout_record import RolloutRecord
@@ -33,10 +33,7 @@ class SapgAgent(PpoAgent):
         self.layout = BlockLayout(config["num_actors"], self.sapg.num_blocks)
         params = with_block_env(params, self.layout.block_of_env(), self.sapg.num_blocks,
                                 self.sapg.embedding_dim, config.get("device", "cuda:0"))
-        if config.get("central_value_config") and not has_states(params["config"]["env_info"]):
-            raise ValueError("central_value_config trains an asymmetric critic on the env's "
-                             "states, and this env gives none: remove central_value_config, or "
-                             "use a task with privileged states")
+        check_critic_states(config, params["config"]["env_info"])
         return params
 
     def __init__(self, base_name, params):

@@ -165,3 +165,22 @@ def test_a_write_torch_stops_short_names_the_path_and_the_disk(tmp_path, monkeyp
             checkpoints.save_atomically({"epoch": 1}, str(folder / "c.pth"))
     finally:
         folder.chmod(0o700)
+
+
+def test_an_asymmetric_critic_without_states_stops_before_training_and_leaves_no_run(tmp_path):
+    """Stock PPO too (issue 22, item 6): it failed at the first rollout with KeyError 'states',
+    with its run folder claimed."""
+    from in_process import run_main
+
+    critic = ("{minibatch_size: 32, mini_epochs: 1, learning_rate: 3e-4, normalize_input: True, "
+              "clip_value: True, truncate_grads: True, "
+              "network: {name: actor_critic, central_value: True, mlp: {units: [8], "
+              "activation: elu, initializer: {name: default}}}}")
+    result = run_main("task=EnvpoolPendulum", "train=EnvpoolPendulumPPO", "num_envs=4",
+                      f"+train.params.config.central_value_config={critic}", "experiment=nostates",
+                      f"train_dir={tmp_path}", "max_iterations=1")
+    assert result.returncode == 1
+    assert ("central_value_config trains an asymmetric critic on the env's states, and this env "
+            "gives none: remove central_value_config, or use a task with privileged states") in \
+        result.stderr
+    assert not (tmp_path / "nostates").exists()
