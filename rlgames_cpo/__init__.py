@@ -48,6 +48,7 @@ def register(runner, *, ppo: bool = True, spelling=None) -> None:
         spelling: how the host's command line writes settings (``rlgames_cpo.errors``); the
             agents' and players' configuration errors are re-spelled with it. Default: train.py's.
     """
+    check_rl_games()  # sapg/cpo build on rl-games 1.6.5's internals: say so now, not deep inside
     from rlgames_cpo.adapters.cpo_agent import CpoAgent
     from rlgames_cpo.adapters.networks import register_block_model
     from rlgames_cpo.adapters.player import PpoPlayer, SapgPlayer

@@ -52,9 +52,25 @@ def hook_runner(runner_class) -> None:
             refuse_ensembles(self, ImportError(f"{error} ({FORK_HINT})"))
         else:
             rlgames_cpo.register(self, ppo=False, spelling=ISAACLAB)
+        for factory in (self.algo_factory, self.player_factory):
+            name_unknown_algorithms(factory)
 
     setattr(__init__, HOOKED, True)
     runner_class.__init__ = __init__
+
+
+def name_unknown_algorithms(factory) -> None:
+    """rl_games' factory says only ``ValueError: cp0`` for an unknown ``algo.name``; this one says
+    which key and which names exist."""
+    create = factory.create
+
+    def checked(name, **kwargs):
+        if name not in factory._builders:
+            raise ValueError(f"agent.params.algo.name={name} is unknown: use one of "
+                             f"{', '.join(sorted(factory._builders))}")
+        return create(name, **kwargs)
+
+    factory.create = checked
 
 
 def refuse_ensembles(runner, error: ImportError) -> None:
