@@ -22,7 +22,7 @@ from rlgames_cpo.adapters import checkpoints, distributed
 from rlgames_cpo.adapters.block_env import check_critic_states
 from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, TrainingInterrupted,
                                             non_finite, non_finite_envs)
-from rlgames_cpo.errors import TRAIN_PY
+from rlgames_cpo.errors import TRAIN_PY, ConfigError
 from rlgames_cpo.settings import Settings
 
 EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
@@ -167,7 +167,7 @@ class PpoAgent(A2CAgent):
             self.last_mean_rewards, self._restored_best = self._restored_best, None
         resume, self._resume = self._resume, None
         if resume is None:
-            return super().env_reset()
+            return self._checked_widths(super().env_reset())
         for name in ROLLOUT_CARRY:
             getattr(self, name).copy_(resume[name])
         for state, saved in zip(self.rnn_states or [], resume["rnn_states"] or []):
@@ -175,6 +175,23 @@ class PpoAgent(A2CAgent):
         for state, saved in zip(self._central_rnn_states(), resume.get("central_rnn_states") or []):
             state.copy_(saved)
         return self.obs_to_tensors(resume["obs"])  # also tells rl_games the env speaks torch
+
+    def _checked_widths(self, obs: dict) -> dict:
+        """The env's first observations and states have the widths its spaces declare: a
+        mismatch would surface as a TorchScript size error deep in the network."""
+        declared = {"obs": self.obs_shape}
+        if self.has_central_value:
+            declared["states"] = self.state_shape
+        for key, shape in declared.items():
+            value = obs.get(key) if isinstance(obs, dict) else None
+            if isinstance(shape, dict) or not torch.is_tensor(value):
+                continue  # dict observations: rl_games checks none either
+            if tuple(value.shape[1:]) != tuple(shape):
+                space = "observation_space" if key == "obs" else "state_space"
+                raise ConfigError(f"the env's first {key!r} are {tuple(value.shape[1:])} wide but "
+                                  f"its {space} declares {tuple(shape)}: the env (or its wrapper) "
+                                  f"must declare the {space} of what it returns")
+        return obs
 
     def env_step(self, actions):
         try:

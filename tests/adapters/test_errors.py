@@ -12,7 +12,7 @@ from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.adapters.stopping import NonFiniteError
 from rlgames_cpo.config import CpoConfig
 from rlgames_cpo.hydra_setup import compose_config
-from rlgames_cpo.launch import launch
+from rlgames_cpo.launch import build_agent, launch
 
 
 def test_unknown_algorithm_lists_the_available_ones(tmp_path):
@@ -184,3 +184,27 @@ def test_an_asymmetric_critic_without_states_stops_before_training_and_leaves_no
             "gives none: remove central_value_config, or use a task with privileged states") in \
         result.stderr
     assert not (tmp_path / "nostates").exists()
+
+
+def test_states_narrower_than_their_space_are_named(tmp_path, monkeypatch):
+    """Issue 22, item 4: it was a TorchScript size mismatch inside the critic."""
+    from rlgames_cpo.envs.synthetic_env import SyntheticVecEnv
+
+    info = SyntheticVecEnv.get_env_info
+
+    def declares_wider(self):
+        declared = dict(info(self))
+        declared["state_space"] = type(declared["state_space"])(-1.0, 1.0, (7,))
+        return declared
+
+    monkeypatch.setattr(SyntheticVecEnv, "get_env_info", declares_wider)
+    critic = ("{minibatch_size: 32, mini_epochs: 1, learning_rate: 3e-4, normalize_input: True, "
+              "clip_value: True, truncate_grads: True, network: {name: actor_critic, "
+              "central_value: True, mlp: {units: [8], activation: elu, initializer: {name: default}}}}")
+    with pytest.raises(ValueError, match=r"the env's first 'states' are \(4,\) wide but its "
+                                         r"state_space declares \(7,\)"):
+        build_agent(compose_config("task=Synthetic", "train=SyntheticPPO", "num_envs=8",
+                                   "task.env.numObservations=5", "task.env.numActions=2",
+                                   "task.env.numStates=4", "rl_device=cpu", "experiment=w",
+                                   f"train_dir={tmp_path}", "train.params.config.minibatch_size_per_env=4",
+                                   f"+train.params.config.central_value_config={critic}"))
