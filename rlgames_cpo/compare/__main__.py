@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from rlgames_cpo.compare.report import write_report
-from rlgames_cpo.compare.runs import RunError, load_run
+from rlgames_cpo.compare.runs import RunError, incomparable, load_run
 from rlgames_cpo.hydra_setup import CFG_DIR
 from rlgames_cpo.run_folder import newest_checkpoint
 
@@ -148,7 +148,14 @@ def main(argv=None):
         parser.error(f"--out {args.out} is a file, and the report is a folder of files: give a "
                      "folder (new or existing), e.g. --out report/")
     paths = expand(args.runs) if args.runs else launch(args, overrides)
-    summary = write_report(load_runs(paths), args.out, args.budget, args.diagnostics_step)
+    runs = load_runs(paths)
+    problem = incomparable(runs)
+    if problem:
+        raise SystemExit(f"[compare] {problem}")
+    summary = write_report(runs, args.out, args.budget, args.diagnostics_step)
+    print(f"[compare] final performance at {summary['budget_env_steps']:,.0f} env steps ("
+          + ("--budget" if args.budget else "the smallest last step of the complete runs; "
+             "--budget sets another") + ")")
     print((args.out / "final_performance.md").read_text())
     print((args.out / "diagnostics.md").read_text())
     incomplete = [r["path"] for r in summary["runs"] if not r["complete"]]

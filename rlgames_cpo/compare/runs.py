@@ -23,6 +23,7 @@ class Run:
     max_epochs: int
     scalars: dict = field(default_factory=dict)   # tag -> (steps array, values array)
     kl_matrices: list = field(default_factory=list)
+    setting: dict = field(default_factory=dict)   # what must match between seeds (``setting``)
 
     @property
     def last_epoch(self) -> int:
@@ -58,6 +59,52 @@ def read_scalars(summaries_dir: Path) -> dict:
             for tag, points in merged.items()}
 
 
+# What may differ between the seeds of one comparison: the seed, names, places, devices, length.
+NOT_COMPARED = ("name", "full_experiment_name", "train_dir", "device", "device_name", "multi_gpu",
+                "max_epochs", "max_frames", "env_config", "player", "print_stats")
+
+
+def setting(config: dict) -> dict:
+    """The keys that make runs comparable, flattened: the task and its env, the algorithm's
+    network and ``train.params.config`` but for ``NOT_COMPARED``."""
+    params = config["train"]["params"]
+    compared = {"task": config["task"], "network": params.get("network"),
+                "model": params.get("model"),
+                "config": {k: v for k, v in params["config"].items() if k not in NOT_COMPARED}}
+    return dict(_flatten(compared))
+
+
+def _flatten(value, prefix=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}{key}.")
+    else:
+        yield prefix[:-1], value
+
+
+def incomparable(runs) -> str:
+    """Why ``runs`` cannot be reported together, or ``''``: every run must be of one task, and
+    the seeds of one algorithm of one setting (``setting``)."""
+    tasks = sorted({run.task for run in runs})
+    if len(tasks) > 1:
+        return (f"these runs are of {len(tasks)} tasks ({', '.join(tasks)}): report each task "
+                "apart (--runs with one task's runs)")
+    for algo in sorted({run.algo for run in runs}):
+        group = [run for run in runs if run.algo == algo]
+        keys = sorted({key for run in group for key in run.setting})
+        differ = [k for k in keys if len({repr(run.setting.get(k)) for run in group}) > 1]
+        if differ:
+            shown = "; ".join(
+                f"{k}: " + ", ".join(sorted({f"{run.setting.get(k)!r} ({run.path.name})"
+                                             for run in group}))
+                for k in differ[:3])
+            return (f"the {algo} runs are not seeds of one setting: they differ in "
+                    f"{', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''} ({shown}). "
+                    "Seeds of one algorithm must share the task, the network and "
+                    f"train.params.config (all but {', '.join(NOT_COMPARED)}): report them apart")
+    return ""
+
+
 class RunError(ValueError):
     """A folder that cannot be reported on, and why (the message starts with its path)."""
 
@@ -82,7 +129,7 @@ def load_run(path) -> Run:
                        "run stopped before its first iteration ended")
     kl_file = path / "diagnostics" / "kl_matrix.jsonl"
     return Run(path=path, algo=ALGO_LABELS.get(algo, algo), task=task, seed=seed,
-               max_epochs=max_epochs, scalars=scalars,
+               max_epochs=max_epochs, scalars=scalars, setting=setting(config),
                kl_matrices=[json.loads(line) for line in kl_file.read_text().splitlines()]
                if kl_file.is_file() else [])
 

@@ -13,12 +13,14 @@ from rlgames_cpo.compare.__main__ import main
 from rlgames_cpo.compare.runs import load_run
 
 
-def fake_run(root, name, algo, seed, returns, steps_per_epoch, max_epochs, diagnostics=None):
+def fake_run(root, name, algo, seed, returns, steps_per_epoch, max_epochs, diagnostics=None,
+             task="Fake", **config_keys):
     """A run directory like train.py writes: config.yaml and TensorBoard scalars."""
     path = root / name
     (path / "summaries").mkdir(parents=True)
-    config = {"seed": seed, "task": {"name": "Fake"},
-              "train": {"params": {"algo": {"name": algo}, "config": {"max_epochs": max_epochs}}}}
+    config = {"seed": seed, "task": {"name": task},
+              "train": {"params": {"algo": {"name": algo},
+                                   "config": {"max_epochs": max_epochs, **config_keys}}}}
     (path / "config.yaml").write_text(yaml.safe_dump(config))
     writer = SummaryWriter(str(path / "summaries"))
     for epoch, value in enumerate(returns, start=1):
@@ -187,3 +189,23 @@ def test_ppo_is_the_papers_baseline_where_a_config_family_has_one(tmp_path, monk
         for suffix in ("PPOPaper", "SAPG", "CPO")]
     assert all(c[-1] == "task/env=regrasping" and "experiment=AllegroKukaLSTMRegrasping_" in " ".join(c)
                for c in commands)
+
+
+def test_runs_of_other_tasks_or_settings_are_not_pooled_as_seeds(tmp_path, capsys):
+    """Issue 22, item 10: they were averaged as seeds of one algorithm, without a word."""
+    fake_run(tmp_path / "a", "ant", "cpo", 0, [1.0, 2.0], 100, 2, task="EnvpoolAnt")
+    fake_run(tmp_path / "a", "cube", "cpo", 1, [1.0, 2.0], 100, 2, task="EnvpoolLeapCube")
+    with pytest.raises(SystemExit, match=r"these runs are of 2 tasks \(EnvpoolAnt, "
+                                         r"EnvpoolLeapCube\): report each task apart"):
+        main(["--runs", str(tmp_path / "a" / "*"), "--out", str(tmp_path / "r")])
+    fake_run(tmp_path / "b", "s0", "cpo", 0, [1.0, 2.0], 100, 2, sapg={"num_blocks": 4})
+    fake_run(tmp_path / "b", "s1", "cpo", 1, [1.0, 2.0], 100, 2, sapg={"num_blocks": 6})
+    with pytest.raises(SystemExit, match=r"the cpo runs are not seeds of one setting: they differ "
+                                         r"in config.sapg.num_blocks \(config.sapg.num_blocks: "
+                                         r"4 \(s0\), 6 \(s1\)\)"):
+        main(["--runs", str(tmp_path / "b" / "*"), "--out", str(tmp_path / "r")])
+    fake_run(tmp_path / "c", "s0", "cpo", 0, [1.0, 2.0], 100, 2, sapg={"num_blocks": 4})
+    fake_run(tmp_path / "c", "s1", "cpo", 1, [1.0, 3.0], 100, 2, sapg={"num_blocks": 4})
+    main(["--runs", str(tmp_path / "c" / "*"), "--out", str(tmp_path / "r")])
+    assert ("[compare] final performance at 200 env steps (the smallest last step of the "
+            "complete runs; --budget sets another)") in capsys.readouterr().out
