@@ -94,16 +94,17 @@ def _check_size(params: dict, key: str, size, seq_length: int, rows: IterationRo
         rule += f" and be a multiple of seq_length={seq_length}"
     options = valid_minibatch_sizes(batch, seq_length, size if isinstance(size, int) else 0)
     counts = [f"{n} ({batch // n} minibatch{'es' if batch // n > 1 else ''})" for n in options]
-    message = (f"={size!r} does not fit this run: {rule}. Use e.g. {{key}}="
-               f"{', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}{counts[-1]}")
-    if rows.leader or rows.awac or params["algo"]["name"] in ("sapg", "cpo"):
+    fits = f"{', '.join(counts[:-1])}{' or ' if len(counts) > 1 else ''}{counts[-1]}"
+    rows_said = ""
+    if params["algo"]["name"] in ("sapg", "cpo"):
         algo = params["algo"]["name"]
         subject = f"{algo}'s {who}" if who else algo
-        message += (f". {subject} trains on {rows.total} rows per iteration: "
-                    f"the {batch} on-policy rows, {rows.leader} leader off-policy rows "
-                    "(off_policy_ratio x block size x horizon)"
-                    + (f" and {rows.awac} AWAC rows ((num_blocks - 1) x block size x horizon)"
-                       if rows.awac else "")
-                    + f", in minibatches of minibatch_size rows ({rows.total} // minibatch_size "
-                    "per mini-epoch, the last one with the remainder)")
-    raise ConfigError(lambda s: s.key(key) + message.replace("{key}", s.key(key)))
+        rows_said = (f". {subject} trains on {rows.total} rows per iteration: "
+                     f"the {batch} on-policy rows, {rows.leader} leader off-policy rows "
+                     "(off_policy_ratio x block size x horizon)"
+                     + (f" and {rows.awac} AWAC rows ((num_blocks - 1) x block size x horizon)"
+                        if rows.awac else "")
+                     + f", in minibatches of minibatch_size rows ({rows.total} // minibatch_size "
+                     "per mini-epoch, the last one with the remainder)")
+    raise ConfigError(lambda s: f"{s.key(key)}={size!r} does not fit this run: {rule}. Use e.g. "
+                      f"{s.key(key)}={fits}{rows_said}")

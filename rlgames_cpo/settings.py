@@ -29,10 +29,6 @@ class Settings:
     diagnostics: DiagnosticsConfig
     rows: Optional[batching.IterationRows]  # training only
 
-    @property
-    def ensemble(self) -> bool:
-        return self.algo in ENSEMBLES
-
     @classmethod
     def of(cls, params: dict, *, training: bool = True) -> "Settings":
         """The settings ``params`` carry (train.py's launcher put them there), else parsed."""
@@ -50,15 +46,14 @@ class Settings:
         ensemble = algo in ENSEMBLES
         sapg = SapgConfig.from_config(config) if ensemble or "sapg" in config else None
         cpo = CpoConfig.from_config(config) if algo == "cpo" or "cpo" in config else None
-        settings = cls(algo, sapg, cpo, DiagnosticsConfig.from_config(config), None)
-        if not training:
-            return settings
-        if ensemble:
-            check_layout(config["num_actors"], sapg.num_blocks)
-        rows = batching.iteration_rows(config, sapg if ensemble else None,
-                                       cpo if algo == "cpo" else None)
-        batching.check_minibatches(params, rows)
-        return cls(algo, sapg, cpo, settings.diagnostics, rows)
+        diagnostics, rows = DiagnosticsConfig.from_config(config), None
+        if training:
+            if ensemble:
+                check_layout(config["num_actors"], sapg.num_blocks)
+            rows = batching.iteration_rows(config, sapg if ensemble else None,
+                                           cpo if algo == "cpo" else None)
+            batching.check_minibatches(params, rows)
+        return cls(algo, sapg, cpo, diagnostics, rows)
 
 
 def check_layout(num_envs: int, num_blocks: int) -> BlockLayout:

@@ -11,7 +11,8 @@ import sys
 
 import gymnasium
 import pytest
-from isaaclab_fixture import CPU, PREFIX, needs_fixture, output, pydeps, run_script  # noqa: F401
+from isaaclab_fixture import (CPU, FIXTURE, PREFIX, needs_fixture, output, pydeps,  # noqa: F401
+                              run_script)
 
 from rlgames_cpo.adapters.block_env import check_spaces
 from rlgames_cpo.compare.runs import read_scalars
@@ -117,8 +118,6 @@ def test_every_agent_yaml_checks_as_sapg_and_cpo(task):
     check our agents run when Isaac Lab builds them, as sapg and as cpo."""
     import yaml
 
-    from isaaclab_fixture import FIXTURE
-
     from rlgames_cpo.settings import Settings
 
     params = yaml.safe_load((FIXTURE / "isaaclab_tasks" / AGENT_YAMLS[task]).read_text())["params"]
@@ -173,7 +172,6 @@ def test_isaaclab_spells_every_fix_its_way():
     """What the hook's builders raise in Isaac Lab (in-process: the same builders, Isaac Lab's
     spelling): a minibatch that does not fit, a dict of observation groups."""
     import yaml
-    from isaaclab_fixture import FIXTURE
 
     from rlgames_cpo.errors import ConfigError
     from rlgames_cpo.hosts.isaaclab import ISAACLAB
