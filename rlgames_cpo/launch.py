@@ -11,7 +11,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from rlgames_cpo import validation
+from rlgames_cpo import memory, validation
 from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.hosts import backends, isaacgymenvs
 from rlgames_cpo.run_folder import RunFolder
@@ -227,6 +227,8 @@ def check_run(cfg: DictConfig) -> dict:
                           "is nothing to train and nothing was changed; to train it longer, "
                           f"resume with a larger max_iterations, e.g. max_iterations="
                           f"{2 * saved['epoch']}")
+    if not cfg.test:
+        memory.check(cfg, params)
     return params
 
 

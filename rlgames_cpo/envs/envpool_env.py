@@ -26,6 +26,23 @@ def _flat_box(space, keys: Optional[Sequence[str]]) -> spaces.Box:
     return spaces.Box(-np.inf, np.inf, (dim,), np.float32)
 
 
+def sizes(task_id: str, obs_keys: Optional[Sequence[str]] = None,
+          state_keys: Optional[Sequence[str]] = None) -> tuple:
+    """``(num_obs, num_states, num_actions)`` of a task as this adapter presents it, read from
+    envpool's spec without building any env."""
+    import warnings
+
+    import envpool
+
+    spec = envpool.make_spec(task_id)
+    with warnings.catch_warnings():  # gymnasium's note on float64 bounds, said again at build
+        warnings.simplefilter("ignore")
+        space = spec.gymnasium_observation_space
+    num_states = _flat_box(space, state_keys).shape[0] if state_keys else 0
+    return (_flat_box(space, obs_keys).shape[0], num_states,
+            int(np.prod(spec.gymnasium_action_space.shape)))
+
+
 class EnvpoolVecEnv(IVecEnv):
     """One envpool pool of ``num_envs`` envs, stepped synchronously.
 

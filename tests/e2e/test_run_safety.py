@@ -195,3 +195,17 @@ def test_resuming_a_finished_run_says_so_and_changes_nothing(repo, tmp_path, vic
             "resume with a larger max_iterations, e.g. max_iterations=4") in result.stdout
     assert "epoch 3/" not in result.stdout
     assert snapshot(folder) == before
+
+
+def test_too_many_envs_for_memory_is_refused_before_anything_is_built(repo, tmp_path):
+    """LeapCube's ~62 MB per env: a million envs fit no machine (issue 22 item 8: it aborted in
+    envpool and left a lock); refused before the run's folder is claimed."""
+    error = one_line_error(
+        run(repo, "task=EnvpoolLeapCube", "train=EnvpoolLeapCubeCPO", "num_envs=1000000",
+            "rl_device=cpu", "experiment=big", f"train_dir={tmp_path}"),
+        "num_envs=1000000 of task=EnvpoolLeapCube needs about ", " GiB of memory (about 62.00 MB "
+        "per env for the simulator (task.env.memoryPerEnvMB) and ", " GiB is available: use "
+        "num_envs=", " or fewer. Nothing was built or written.")
+    fitting = int(error.split("use num_envs=")[1].split()[0])
+    assert fitting % 4 == 0 and 0 < fitting < 1000000  # whole blocks (EnvpoolLeapCubeSAPG: 4)
+    assert list(tmp_path.iterdir()) == []
