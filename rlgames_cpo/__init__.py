@@ -6,27 +6,14 @@
 
 __version__ = "0.1.0"
 
-RL_GAMES = "1.6.5"  # the rl-games release sapg/cpo are built on (pyproject.toml pins it)
 
+def check_rl_games() -> str:
+    """sapg and cpo build on rl_games internals: rl-games 1.6.5 or Isaac Lab's fork
+    (``rlgames_cpo.adapters.flavour``); the flavour imported, or ImportError for another rl_games,
+    said before training rather than deep inside it."""
+    from rlgames_cpo.adapters import flavour
 
-def check_rl_games() -> None:
-    """sapg and cpo subclass rl_games internals that differ between releases and forks; say so
-    before training when another rl_games is imported."""
-    import importlib.metadata
-    import importlib.util
-
-    import rl_games
-
-    try:
-        installed = importlib.metadata.version("rl-games")
-    except importlib.metadata.PackageNotFoundError:
-        installed = None
-    # rl-games 1.6.5's gym/gymnasium layer; the Isaac Lab fork (1.6.1 + patches) has none.
-    if installed != RL_GAMES or importlib.util.find_spec("rl_games.common.gym_compat") is None:
-        raise ImportError(
-            f"sapg/cpo need rl-games {RL_GAMES}, and the rl_games imported from "
-            f"{rl_games.__path__[0]} is another (installed version: {installed}): "
-            f"`pip install rl-games=={RL_GAMES}`")
+    return flavour.detect()
 
 
 def register(runner, *, ppo: bool = True, spelling=None) -> None:
@@ -48,7 +35,7 @@ def register(runner, *, ppo: bool = True, spelling=None) -> None:
         spelling: how the host's command line writes settings (``rlgames_cpo.errors``); the
             agents' and players' configuration errors are re-spelled with it. Default: train.py's.
     """
-    check_rl_games()  # sapg/cpo build on rl-games 1.6.5's internals: say so now, not deep inside
+    check_rl_games()
     from rlgames_cpo.adapters.cpo_agent import CpoAgent
     from rlgames_cpo.adapters.networks import register_block_model
     from rlgames_cpo.adapters.player import PpoPlayer, SapgPlayer

@@ -28,6 +28,8 @@ from rlgames_cpo.settings import Settings
 EPISODE_METERS = ("game_rewards", "game_shaped_rewards", "game_lengths")
 # The asymmetric critic's frame (the x axis of its logged loss), epoch and learning rate.
 CENTRAL_VALUE_COUNTERS = ("frame", "epoch_num", "lr")
+# rl-games 1.6.5's key for the critic's optimiser; Isaac Lab's fork saves none (adapters.flavour)
+CENTRAL_VALUE_OPTIMIZER = "assymetric_vf_optimizer"
 # What the rollout carries from one iteration into the next, besides the observation.
 ROLLOUT_CARRY = ("dones", "current_rewards", "current_shaped_rewards", "current_lengths")
 
@@ -288,6 +290,8 @@ class PpoAgent(A2CAgent):
             net = self.central_value_net
             state[checkpoints.KEY]["central_value"] = {name: getattr(net, name)
                                                        for name in CENTRAL_VALUE_COUNTERS}
+            if CENTRAL_VALUE_OPTIMIZER not in state:  # Isaac Lab's fork does not save it
+                state[checkpoints.KEY]["central_value_optimizer"] = net.optimizer.state_dict()
         return state
 
     def set_full_state_weights(self, weights, set_epoch=True):
@@ -305,6 +309,8 @@ class PpoAgent(A2CAgent):
         if "central_value" in ours and self.has_central_value:
             for name, value in ours["central_value"].items():
                 setattr(self.central_value_net, name, value)
+            if "central_value_optimizer" in ours and CENTRAL_VALUE_OPTIMIZER not in weights:
+                self.central_value_net.optimizer.load_state_dict(ours["central_value_optimizer"])
             self.central_value_net.update_lr(self.central_value_net.lr)
         self._restored_best = weights.get("last_mean_rewards")
         env_restored = (weights.get("env_state") is not None

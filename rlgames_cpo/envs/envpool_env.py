@@ -7,11 +7,13 @@ import torch
 from gymnasium import spaces
 from rl_games.common.ivecenv import IVecEnv
 
+from rlgames_cpo.envs.spaces import box
 from rlgames_cpo.envs.tracking import EpisodeTracker
 
 
-def _flat_box(space, keys: Optional[Sequence[str]]) -> spaces.Box:
-    """float32 Box of the observation, concatenating ``keys`` of a Dict space in order."""
+def _flat_box(space, keys: Optional[Sequence[str]]):
+    """float32 Box of the observation (envpool's gymnasium ``space``), concatenating ``keys`` of a
+    Dict space in order, in rl_games' spaces (rlgames_cpo.envs.spaces)."""
     if keys is None:
         if isinstance(space, spaces.Dict):
             raise ValueError(
@@ -23,7 +25,7 @@ def _flat_box(space, keys: Optional[Sequence[str]]) -> spaces.Box:
         if missing:
             raise ValueError(f"observation keys {missing} not in the task's {list(space.spaces)}")
         dim = sum(int(np.prod(space[k].shape)) for k in keys)
-    return spaces.Box(-np.inf, np.inf, (dim,), np.float32)
+    return box(-np.inf, np.inf, (dim,))
 
 
 def sizes(task_id: str, obs_keys: Optional[Sequence[str]] = None,
@@ -83,8 +85,7 @@ class EnvpoolVecEnv(IVecEnv):
         self.state_space = (_flat_box(self.env.observation_space, self.state_keys)
                             if self.state_keys else None)
         source = self.env.action_space
-        self.action_space = spaces.Box(source.low.astype(np.float32),
-                                       source.high.astype(np.float32), dtype=np.float32)
+        self.action_space = box(source.low.astype(np.float32), source.high.astype(np.float32))
         self._action_dtype = source.dtype
         self._action_low, self._action_high = source.low, source.high
         self._all_ids = np.arange(num_envs, dtype=np.int32)

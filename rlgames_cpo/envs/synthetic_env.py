@@ -9,9 +9,9 @@ ShadowHand sizes fit a GPU and, at smaller N, a CPU.
 
 import numpy as np
 import torch
-from gymnasium import spaces
 from rl_games.common.ivecenv import IVecEnv
 
+from rlgames_cpo.envs.spaces import box
 from rlgames_cpo.envs.tracking import EpisodeTracker
 
 
@@ -31,9 +31,9 @@ class SyntheticVecEnv(IVecEnv):
         self.num_envs, self.device = num_envs, torch.device(device)
         self.episode_length = episode_length
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
-        self.observation_space = spaces.Box(-np.inf, np.inf, (num_obs,), np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, (num_actions,), np.float32)
-        self.state_space = spaces.Box(-np.inf, np.inf, (num_states,), np.float32)
+        self.observation_space = box(-np.inf, np.inf, (num_obs,))
+        self.action_space = box(-1.0, 1.0, (num_actions,))
+        self.state_space = box(-np.inf, np.inf, (num_states,))
         self.mixing = torch.randn(num_actions, num_obs, generator=self.generator,
                                   device=self.device) / num_actions ** 0.5
         self.episodes = EpisodeTracker(num_envs, self.device)

@@ -33,8 +33,6 @@ ISAACLAB = Spelling("agent.params", "--num_envs {}", hints={
     "dict_observations": "Isaac Lab: keep agent.params.env.concate_obs_groups=True, its default",
     "play_algo": "Isaac Lab's play.py needs agent.params.algo.name={algo}",
 })
-FORK_HINT = ("Isaac Lab 2.x installs its fork isaac-sim/rl_games@python3.11, 1.6.1, on which "
-             "sapg/cpo do not train; Isaac Lab's own PPO trains on rl-games 1.6.5 too")
 
 
 def hook_runner(runner_class) -> None:
@@ -49,7 +47,7 @@ def hook_runner(runner_class) -> None:
         try:
             rlgames_cpo.check_rl_games()
         except ImportError as error:  # another rl_games: its PPO untouched, sapg/cpo say why not
-            refuse_ensembles(self, ImportError(f"{error} ({FORK_HINT})"))
+            refuse_ensembles(self, error)
         else:
             rlgames_cpo.register(self, ppo=False, spelling=ISAACLAB)
         for factory in (self.algo_factory, self.player_factory):

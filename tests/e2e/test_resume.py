@@ -3,13 +3,23 @@ same losses and statistics as 4 uninterrupted iterations (cpo with every term on
 
 The envs must restore too: the run uses the Isaac Gym stand-in task, whose env state is all of it
 (``exact_env_state``). envpool cannot restore its simulators, so there a resumed run continues
-exactly except that every env starts a new episode.
+exactly except that every env starts a new episode. On Isaac Lab's rl_games fork as on rl-games
+1.6.5, with the asymmetric critics (the fork saves no critic optimiser: adapters.flavour).
 """
+
+import os
+
 
 import pytest
 import torch
 from batch_main import run_batch
 from restorable_runs import CPO, NETWORKS, restorable_env, scalars
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+FORK = REPO.parent / "shared" / "fixtures" / "isaaclab-rl_games-fork"
+# (flavour, network): every network on 1.6.5; on the fork those whose checkpoints differ
+CASES = [("1.6.5", network) for network in sorted(NETWORKS)] + [
+    ("fork", "central"), ("fork", "lstm_central")]
 
 from rlgames_cpo import summaries
 
@@ -18,29 +28,38 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Per network: 4 uninterrupted iterations, 2, and those 2 resumed to 4, all in one process
-    (tests/batch_main.py; torch_deterministic as in a process of their own)."""
+    """Per flavour and network: 4 uninterrupted iterations, 2, and those 2 resumed to 4, all in one
+    process per flavour (tests/batch_main.py; torch_deterministic as in a process of their own)."""
     root = tmp_path_factory.mktemp("resume")
-    commands = {}
-    for network in NETWORKS:
-        common = [*CPO, *NETWORKS[network], f"train_dir={root / network}"]
-        commands[f"{network}/full"] = [*common, "experiment=full", "max_iterations=4"]
-        commands[f"{network}/first"] = [*common, "experiment=first", "max_iterations=2"]
-        commands[f"{network}/resumed"] = [
-            *common, "experiment=resumed", "max_iterations=4",
-            f"checkpoint=GLOB:{root / network / 'first' / 'nn' / 'last_*_ep_2_*.pth'}"]
-    return root, run_batch(commands, root, restorable_env())
+    results = {}
+    for flavour in ("1.6.5", "fork"):
+        commands = {}
+        for network in (n for f, n in CASES if f == flavour):
+            folder = root / flavour / network
+            common = [*CPO, *NETWORKS[network], f"train_dir={folder}"]
+            commands[f"{network}/full"] = [*common, "experiment=full", "max_iterations=4"]
+            commands[f"{network}/first"] = [*common, "experiment=first", "max_iterations=2"]
+            commands[f"{network}/resumed"] = [
+                *common, "experiment=resumed", "max_iterations=4",
+                f"checkpoint=GLOB:{folder / 'first' / 'nn' / 'last_*_ep_2_*.pth'}"]
+        env = restorable_env()
+        if flavour == "fork":
+            env["PYTHONPATH"] = f"{FORK}{os.pathsep}{env['PYTHONPATH']}"
+        (root / flavour).mkdir()
+        results[flavour] = run_batch(commands, root / flavour, env)
+    return root, results
 
 
-@pytest.mark.parametrize("network", sorted(NETWORKS))
-def test_cpo_resume_logs_what_an_uninterrupted_run_logs(runs, network):
+@pytest.mark.parametrize("flavour, network", CASES)
+def test_cpo_resume_logs_what_an_uninterrupted_run_logs(runs, flavour, network):
     root, results = runs
+    results = results[flavour]
     for run in ("full", "first", "resumed"):
         result = results[f"{network}/{run}"]
         assert result["returncode"] == 0, result["stdout"][-3000:] + result["stderr"][-3000:]
     out = results[f"{network}/resumed"]["stdout"]
     assert "epoch 3/4" in out and "epoch 1/4" not in out
-    tmp_path = root / network
+    tmp_path = root / flavour / network
     (checkpoint,) = (tmp_path / "first" / "nn").glob("last_*_ep_2_*.pth")
 
     full, resumed = scalars(tmp_path / "full"), scalars(tmp_path / "resumed")
@@ -62,3 +81,7 @@ def test_cpo_resume_logs_what_an_uninterrupted_run_logs(runs, network):
 
     saved = torch.load(checkpoint, weights_only=False)
     assert saved["rlgames_cpo"]["algo"] == "cpo" and "discriminator_optimizer" in saved
+    if "central" in network:  # the fork saves no critic optimiser, so we do (and it ran)
+        fork = flavour == "fork"
+        assert ("assymetric_vf_optimizer" in saved) is not fork
+        assert ("central_value_optimizer" in saved["rlgames_cpo"]) is fork

@@ -1,7 +1,12 @@
 """A restorable task behind ``isaacgymenvs.make`` for the exact-resume tests (see README.md)."""
 
 import torch
-from gymnasium import spaces
+
+from rlgames_cpo.envs.spaces import rl_games_spaces
+
+# IsaacGymEnvs' tasks hand rl_games the spaces of the gym it runs with (gym 0.23 on Python 3.8);
+# here that is gymnasium under rl-games 1.6.5 and gym under Isaac Lab's fork.
+spaces = rl_games_spaces()
 
 
 class RestorableVecTask:
