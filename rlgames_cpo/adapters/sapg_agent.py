@@ -7,7 +7,7 @@ import dataclasses
 import torch
 from rl_games.common import common_losses
 
-from rlgames_cpo.adapters import block_diagnostics, distributed, evaluation, normalisers
+from rlgames_cpo.adapters import block_diagnostics, distributed, evaluation, flavour, normalisers
 from rlgames_cpo.adapters.block_env import check_critic_states, with_block_env
 from rlgames_cpo.adapters.meters import BlockSplitMeter
 from rlgames_cpo.adapters.ppo_agent import EPISODE_METERS, PpoAgent
@@ -63,6 +63,9 @@ class SapgAgent(PpoAgent):
         self.epoch_stats, self.kl = {}, None
         self.on_policy_rows_per_minibatch = None
         self.terms = [term(self) for term in self.TERMS if term.active(self)]
+        if self.ranks.is_main:
+            print(f"[rlgames_cpo] {self.algo_name}: {self.sapg.num_blocks} blocks of "
+                  f"{self.layout.block_size} envs, the leader first; on {flavour.detect()}")
 
     def _normalised_inputs(self) -> list:
         """``(model, RowSet field of its inputs)`` of the models whose input normaliser updates

@@ -191,15 +191,34 @@ def test_isaaclab_spells_every_fix_its_way():
             "agent.params.env.concate_obs_groups=True, its default)") in str(error.value.spelled(ISAACLAB))
 
 
-def test_isaaclab_fork_refuses_cpo_and_still_trains_its_ppo(pydeps, tmp_path):  # noqa: F811
-    refused = run_script("train", pydeps, tmp_path, *train_args("allegro", "cpo"), fork=True)
-    assert refused.returncode != 0
-    assert re.search(r"sapg/cpo need rl-games 1\.6\.5, and the rl_games imported from \S+"
-                     r"isaaclab-rl_games-fork/rl_games is another", refused.stderr)
-    assert "`pip install rl-games==1.6.5`" in refused.stderr
-    # PPO through the prefix, on the fork: the hook leaves it alone
-    ppo = run_script("train", pydeps, tmp_path, *train_args("allegro", "ppo"), fork=True)
+def test_isaaclab_fork_trains_cpo_and_its_own_ppo(pydeps, tmp_path):  # noqa: F811
+    """Isaac Lab's rl_games fork (what its installs pin): cpo through the prefix, its PPO as is."""
+    cpo = run_script("train", pydeps, tmp_path, *train_args("allegro", "cpo"), fork=True)
+    assert cpo.returncode == 0, output(cpo)
+    assert ("[rlgames_cpo] cpo: 6 blocks of 2 envs, the leader first; on Isaac Lab's rl_games "
+            "fork (isaac-sim/rl_games@python3.11, 1.6.1)") in cpo.stdout
+    scalars = read_scalars(run_folder(tmp_path, "allegro") / "summaries")
+    assert "sapg/leader_off_policy_rows" in scalars and "blocks/reward_block_5" in scalars
+    (tmp_path / "ppo").mkdir()
+    ppo = run_script("train", pydeps, tmp_path / "ppo", *train_args("allegro", "ppo"), fork=True)
     assert ppo.returncode == 0, output(ppo)
+
+
+def test_another_rl_games_is_refused_with_one_line(monkeypatch):
+    """Neither 1.6.5 nor Isaac Lab's fork (here: 1.6.5 without a method only 1.6.5 has, as
+    PyPI's plain 1.6.1 lacks it): refused, naming what is imported and the fix."""
+    from rl_games.algos_torch.a2c_continuous import A2CAgent
+
+    import rlgames_cpo
+
+    assert rlgames_cpo.check_rl_games() == "rl-games 1.6.5"
+    monkeypatch.delattr(A2CAgent, "calc_losses")
+    with pytest.raises(ImportError) as refused:
+        rlgames_cpo.check_rl_games()
+    assert re.fullmatch(r"sapg/cpo train on rl-games 1\.6\.5 or on Isaac Lab's rl_games fork, and "
+                        r"the rl_games imported from \S+/rl_games is neither \(installed version: "
+                        r"1\.6\.5\): pip install rl-games==1\.6\.5 \(or, in Isaac Lab, its own: "
+                        r"\./isaaclab\.sh -i rl_games\)", str(refused.value)), str(refused.value)
 
 
 ENTRY_POINT = """
