@@ -1,0 +1,152 @@
+"""Isaac Lab 3.0's real ``isaaclab train|play --rl_library rl_games`` (``../shared/fixtures/isaaclab3``:
+the 3.0.0 wheel's CLI, rl_games backends, wrapper, task registrations and agent YAMLs; only Newton,
+Warp, USD and Kit faked), on rl-games 1.6.5 and on Isaac Lab's rl_games fork.
+
+Our package reaches 3.0 through its ``isaaclab.tasks`` entry point alone (no task-id prefix, which
+3.0 cannot import). Pairwise: each task (Allegro; Shadow OpenAI-FF with its asymmetric critic;
+ANYmal-C velocity on ``physics=newton_mjwarp``) with two of ppo (Isaac Lab's own, untouched), sapg
+and cpo, each algorithm on both flavours; ``play --checkpoint latest``; resume with
+``--checkpoint <file>``; an unknown ``agent.params.algo.name``. Every command of a flavour runs in
+one process (``isaaclab3_batch.py``), each in its own folder (Isaac Lab writes ``logs/`` there).
+"""
+
+import pytest
+from isaaclab_fixture import FIXTURE3, pydeps, run_isaaclab3  # noqa: F401
+
+from rlgames_cpo.compare.runs import read_scalars
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not (FIXTURE3 / "isaaclab" / "cli" / "__init__.py").is_file(),
+    reason=f"the Isaac Lab 3.0 fixture is not at {FIXTURE3}")]
+
+NUM_ENVS = 12  # a multiple of num_blocks = 6
+# task id (3.0), its agent YAML's config name (the log folder), horizon_length, asymmetric, extra
+TASKS = {
+    "allegro": ("Isaac-Reorient-Cube-Allegro-Direct", "allegro_hand", 16, False, []),
+    "shadow_ff": ("IsaacContrib-Reorient-Cube-Shadow-OpenAI-FF-Direct", "shadow_hand_openai_ff",
+                  16, True, []),
+    "anymal": ("IsaacContrib-Velocity-Flat-AnymalC", "anymal_c_flat", 24, False,
+               ["physics=newton_mjwarp"]),
+}
+ALGOS = {"ppo": "a2c_continuous", "sapg": "sapg", "cpo": "cpo"}
+CPU = ["--device", "cpu", "agent.params.config.device=cpu", "agent.params.config.device_name=cpu"]
+# rl-games 1.6.5 only (the fork has neither key): no torch.compile, one torch thread on a CPU
+RL_GAMES_165_CPU = ["+agent.params.config.torch_compile=false", "+agent.params.torch_threads=1"]
+FLAVOURS = {"1.6.5": "rl-games 1.6.5",
+            "fork": "Isaac Lab's rl_games fork (isaac-sim/rl_games@python3.11, 1.6.1)"}
+# (flavour, task, algo) trained; the ones played with --checkpoint latest; the ones resumed
+TRAINED = [("1.6.5", "allegro", "ppo"), ("1.6.5", "shadow_ff", "cpo"), ("1.6.5", "anymal", "sapg"),
+           ("fork", "allegro", "cpo"), ("fork", "shadow_ff", "sapg"), ("fork", "anymal", "ppo")]
+PLAYED = [("1.6.5", "allegro", "ppo"), ("1.6.5", "shadow_ff", "cpo"), ("fork", "allegro", "cpo"),
+          ("fork", "shadow_ff", "sapg")]
+RESUMED = [("1.6.5", "shadow_ff", "cpo"), ("fork", "allegro", "cpo")]
+
+
+def common(flavour: str, task: str, algo: str) -> list:
+    task_id, _, _, _, extra = TASKS[task]
+    args = ["--rl_library", "rl_games", "--task", task_id, *CPU, *extra]
+    if algo != "ppo":
+        args.append(f"agent.params.algo.name={ALGOS[algo]}")
+    return args
+
+
+def train(flavour: str, task: str, algo: str, *more, iterations=2) -> list:
+    _, _, horizon, asymmetric, _ = TASKS[task]
+    minibatch = NUM_ENVS * horizon // 2
+    args = ["train", *common(flavour, task, algo), "--num_envs", str(NUM_ENVS),
+            "--max_iterations", str(iterations), f"agent.params.config.minibatch_size={minibatch}"]
+    if asymmetric:
+        args.append(f"agent.params.config.central_value_config.minibatch_size={minibatch}")
+    return [*args, *(RL_GAMES_165_CPU if flavour == "1.6.5" else []), *more]
+
+
+def checkpoints(folder, task: str) -> str:
+    return str(folder / "logs" / "rl_games" / TASKS[task][1] / "*" / "nn" / "last_*_ep_2_*.pth")
+
+
+@pytest.fixture(scope="module")
+def runs(pydeps, tmp_path_factory):  # noqa: F811
+    """``{(flavour, name, task, algo): (result, folder)}``: every command, one process per flavour."""
+    found = {}
+    for flavour in FLAVOURS:
+        root = tmp_path_factory.mktemp(f"isaaclab3-{flavour}")
+        commands, folders = {}, {}
+        for f, task, algo in TRAINED:
+            if f != flavour:
+                continue
+            folder = root / f"{task}-{algo}"
+            folder.mkdir()
+            folders[task, algo] = folder
+            commands[f"train/{task}/{algo}"] = {"argv": train(flavour, task, algo),
+                                                "cwd": str(folder), "env": {}}
+        for f, task, algo in PLAYED:
+            if f == flavour:
+                commands[f"play/{task}/{algo}"] = {
+                    "argv": ["play", *common(flavour, task, algo), "--num_envs", "4",
+                             "--checkpoint", "latest"],
+                    "cwd": str(folders[task, algo]), "env": {"ISAACLAB_FIXTURE_APP_FRAMES": "8"}}
+        for f, task, algo in RESUMED:
+            if f == flavour:
+                commands[f"resume/{task}/{algo}"] = {
+                    "argv": train(flavour, task, algo, "--checkpoint",
+                                  "GLOB:" + checkpoints(folders[task, algo], task), iterations=3),
+                    "cwd": str(folders[task, algo]), "env": {}}
+        if flavour == "1.6.5":
+            unknown = root / "unknown"
+            unknown.mkdir()
+            commands["train/allegro/cp0"] = {
+                "argv": [a.replace("algo.name=cpo", "algo.name=cp0")
+                         for a in train(flavour, "allegro", "cpo")],
+                "cwd": str(unknown), "env": {}}
+        results = run_isaaclab3(commands, root, pydeps, fork=flavour == "fork")
+        for name, result in results.items():
+            kind, task, algo = name.split("/")
+            found[flavour, kind, task, algo] = result, folders.get((task, algo), root)
+    return found
+
+
+def output(result) -> str:
+    return result["stdout"][-3000:] + result["stderr"][-3000:]
+
+
+@pytest.mark.parametrize("flavour, task, algo", TRAINED, ids=["-".join(t) for t in TRAINED])
+def test_isaaclab3_trains(runs, flavour, task, algo):
+    result, folder = runs[flavour, "train", task, algo]
+    assert result["returncode"] == 0, output(result)
+    assert "epoch: 2/2" in result["stdout"]
+    run = min((folder / "logs" / "rl_games" / TASKS[task][1]).iterdir())  # a resume writes a second
+    assert list((run / "nn").glob("last_*_ep_2_*.pth"))
+    scalars = read_scalars(run / "summaries")
+    said = f"[rlgames_cpo] {algo}: 6 blocks of 2 envs, the leader first; on {FLAVOURS[flavour]}"
+    if algo == "ppo":  # Isaac Lab's own agent: nothing of ours runs
+        assert "[rlgames_cpo]" not in result["stdout"] and "sapg/leader_off_policy_rows" not in scalars
+    else:
+        assert said in result["stdout"]
+        assert "sapg/leader_off_policy_rows" in scalars and "blocks/sigma_block_5" in scalars
+    if TASKS[task][3]:
+        assert "losses/cval_loss" in scalars  # the asymmetric critic trained
+
+
+@pytest.mark.parametrize("flavour, task, algo", PLAYED, ids=["-".join(t) for t in PLAYED])
+def test_isaaclab3_plays_the_latest_checkpoint(runs, flavour, task, algo):
+    result, folder = runs[flavour, "play", task, algo]
+    assert result["returncode"] == 0, output(result)
+    (checkpoint,) = (folder / "logs" / "rl_games" / TASKS[task][1]).glob("*/nn/last_*_ep_2_*.pth")
+    assert f"=> loading checkpoint '{checkpoint}'" in result["stdout"]
+    assert "Policy playback is running" in result["stdout"]
+
+
+@pytest.mark.parametrize("flavour, task, algo", RESUMED, ids=["-".join(t) for t in RESUMED])
+def test_isaaclab3_resumes_where_it_stopped(runs, flavour, task, algo):
+    result, _ = runs[flavour, "resume", task, algo]
+    assert result["returncode"] == 0, output(result)
+    assert "epoch: 3/3" in result["stdout"] and "epoch: 1/3" not in result["stdout"]
+    assert "[rlgames_cpo] resuming after iteration 2" in result["stdout"]
+
+
+def test_isaaclab3_names_an_unknown_algorithm(runs):
+    result, _ = runs["1.6.5", "train", "allegro", "cp0"]
+    assert result["returncode"] != 0
+    assert ("agent.params.algo.name=cp0 is unknown: use one of a2c_continuous, a2c_discrete, cpo, "
+            "sac, sapg") in result["stderr"]
+    assert "epoch: 1/" not in result["stdout"]
