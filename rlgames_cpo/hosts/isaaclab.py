@@ -26,6 +26,7 @@ import importlib.util
 
 import rlgames_cpo
 from rlgames_cpo.errors import Spelling
+from rlgames_cpo.hosts.isaaclab_agents import add_agent_configs
 
 HOOKED = "_rlgames_cpo_hooked"
 
@@ -82,8 +83,43 @@ def refuse_ensembles(runner, error: ImportError) -> None:
 
 
 def install() -> None:
+    """Every rl_games Runner built from now on knows sapg and cpo, and Isaac Lab's reorientation
+    tasks get our agent configs (``isaaclab_agents``)."""
     if importlib.util.find_spec("rl_games") is None:
         return
     from rl_games.torch_runner import Runner
 
     hook_runner(Runner)
+    add_agent_configs()
+
+
+USAGE = ("usage: python -m rlgames_cpo.isaaclab <Isaac Lab script.py> <its arguments>, e.g. "
+         "./isaaclab.sh -p -m rlgames_cpo.isaaclab scripts/reinforcement_learning/rl_games/train.py "
+         "--task Isaac-Repose-Cube-Allegro-Direct-v0 --agent rl_games_cpo_cfg_entry_point")
+
+
+def run_script(argv: list) -> None:
+    """``python -m rlgames_cpo.isaaclab <script> <args>``: Isaac Lab 2.x's script run as
+    ``__main__`` with our agent configs in the registry before it reads them (the ``--task``
+    prefix is imported at ``gym.make``, too late for ``--agent``) and no prefix needed. The Runner
+    hook, which imports torch, waits for the script's first ``gym.make``: Isaac Lab's scripts
+    start Isaac Sim before they import torch."""
+    import runpy
+    import sys
+
+    import gymnasium
+
+    if not argv or argv[0] in ("-h", "--help"):
+        raise SystemExit(USAGE)
+    add_agent_configs()
+    make = gymnasium.make
+
+    @functools.wraps(make)
+    def make_after_install(*args, **kwargs):
+        gymnasium.make = make
+        install()
+        return make(*args, **kwargs)
+
+    gymnasium.make = make_after_install
+    sys.argv = list(argv)
+    runpy.run_path(argv[0], run_name="__main__")

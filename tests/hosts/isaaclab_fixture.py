@@ -57,14 +57,15 @@ def pydeps(tmp_path_factory) -> Path:
 
 
 def run_script(script: str, pydeps: Path, cwd: Path, *args, fork=False, env=None,
-               timeout=600) -> subprocess.CompletedProcess:
+               timeout=600, through_us=False) -> subprocess.CompletedProcess:
     """``python <fixture>/scripts/reinforcement_learning/rl_games/<script>.py <args>`` in ``cwd``
     (Isaac Lab writes ``logs/`` there), with the fixture (and the rl_games fork when ``fork``)
-    first on PYTHONPATH."""
+    first on PYTHONPATH; ``through_us``: ``python -m rlgames_cpo.isaaclab <script> <args>``."""
     paths = [str(FORK)] * fork + [str(FIXTURE), str(pydeps), os.environ.get("PYTHONPATH", "")]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p),
                    "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.run([sys.executable, str(SCRIPTS / f"{script}.py"), *args], cwd=cwd,
+    route = ["-m", "rlgames_cpo.isaaclab"] if through_us else []
+    return subprocess.run([sys.executable, *route, str(SCRIPTS / f"{script}.py"), *args], cwd=cwd,
                           env=environment, capture_output=True, text=True, timeout=timeout)
 
 

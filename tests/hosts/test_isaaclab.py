@@ -221,6 +221,23 @@ def test_another_rl_games_is_refused_with_one_line(monkeypatch):
                         r"\./isaaclab\.sh -i rl_games\)", str(refused.value)), str(refused.value)
 
 
+def test_isaaclab_2_agent_option_selects_our_config_through_our_module(pydeps, tmp_path):  # noqa: F811
+    """2.x reads --agent before the task prefix is imported: ``python -m rlgames_cpo.isaaclab
+    <script>`` puts our agent configs in the registry first, and needs no prefix."""
+    args = ["--task", TASKS["shadow_ff"][0], "--agent", "rl_games_cpo_cfg_entry_point",
+            "--num_envs", str(NUM_ENVS), "--max_iterations", "2", *CPU]
+    result = run_script("train", pydeps, tmp_path, *args, fork=True, through_us=True)
+    assert result.returncode == 0, output(result)
+    assert "cfg/isaaclab/shadow_hand_openai_ff_cpo.yaml" in result.stdout
+    assert ("[rlgames_cpo] cpo: 6 blocks of 2 envs, the leader first; on Isaac Lab's rl_games fork"
+            in result.stdout)
+    folder = tmp_path / "logs" / "rl_games" / "shadow_hand_openai_ff_cpo"
+    assert "losses/cval_loss" in read_scalars(next(folder.glob("*/summaries")))
+    usage = subprocess.run([sys.executable, "-m", "rlgames_cpo.isaaclab"], capture_output=True,
+                           text=True, timeout=300)
+    assert usage.returncode == 1 and usage.stderr.startswith("usage: python -m rlgames_cpo.isaaclab")
+
+
 ENTRY_POINT = """
 import importlib.metadata
 from rl_games.torch_runner import Runner

@@ -40,6 +40,9 @@ TRAINED = [("1.6.5", "allegro", "ppo"), ("1.6.5", "shadow_ff", "cpo"), ("1.6.5",
 PLAYED = [("1.6.5", "allegro", "ppo"), ("1.6.5", "shadow_ff", "cpo"), ("fork", "allegro", "cpo"),
           ("fork", "shadow_ff", "sapg")]
 RESUMED = [("1.6.5", "shadow_ff", "cpo"), ("fork", "allegro", "cpo")]
+# (flavour, task, algo) trained with our agent config: --agent rl_games_<algo>_cfg_entry_point
+# (cfg/isaaclab/), nothing else changed; and played with it
+AGENT_CONFIGS = [("1.6.5", "allegro", "sapg"), ("fork", "shadow_ff", "cpo")]
 
 
 def common(flavour: str, task: str, algo: str) -> list:
@@ -91,6 +94,20 @@ def runs(pydeps, tmp_path_factory):  # noqa: F811
                     "argv": train(flavour, task, algo, "--checkpoint",
                                   "GLOB:" + checkpoints(folders[task, algo], task), iterations=3),
                     "cwd": str(folders[task, algo]), "env": {}}
+        for f, task, algo in AGENT_CONFIGS:
+            if f == flavour:
+                folder = root / f"{task}-agent-{algo}"
+                folder.mkdir()
+                folders[task, f"agent-{algo}"] = folder
+                ours = ["--rl_library", "rl_games", "--task", TASKS[task][0], *CPU, *TASKS[task][4],
+                        "--agent", f"rl_games_{algo}_cfg_entry_point"]
+                commands[f"train/{task}/agent-{algo}"] = {
+                    "argv": ["train", *ours, "--num_envs", str(NUM_ENVS), "--max_iterations", "2",
+                             *(RL_GAMES_165_CPU if flavour == "1.6.5" else [])],
+                    "cwd": str(folder), "env": {}}
+                commands[f"play/{task}/agent-{algo}"] = {
+                    "argv": ["play", *ours, "--num_envs", "4", "--checkpoint", "latest"],
+                    "cwd": str(folder), "env": {"ISAACLAB_FIXTURE_APP_FRAMES": "8"}}
         if flavour == "1.6.5":
             unknown = root / "unknown"
             unknown.mkdir()
@@ -150,3 +167,18 @@ def test_isaaclab3_names_an_unknown_algorithm(runs):
     assert ("agent.params.algo.name=cp0 is unknown: use one of a2c_continuous, a2c_discrete, cpo, "
             "sac, sapg") in result["stderr"]
     assert "epoch: 1/" not in result["stdout"]
+
+
+@pytest.mark.parametrize("flavour, task, algo", AGENT_CONFIGS, ids=["-".join(t) for t in AGENT_CONFIGS])
+def test_isaaclab3_agent_option_selects_our_config(runs, flavour, task, algo):
+    """``--agent rl_games_<algo>_cfg_entry_point``: our config for the task (cfg/isaaclab/), its
+    own log folder, then played with ``--checkpoint latest`` through the same option."""
+    result, folder = runs[flavour, "train", task, f"agent-{algo}"]
+    assert result["returncode"] == 0, output(result)
+    family = TASKS[task][1]
+    assert f"cfg/isaaclab/{family}_{algo}.yaml" in result["stdout"]  # Isaac Lab says what it parsed
+    assert f"[rlgames_cpo] {algo}: 6 blocks of 2 envs" in result["stdout"]
+    (checkpoint,) = (folder / "logs" / "rl_games" / f"{family}_{algo}").glob("*/nn/last_*_ep_2_*.pth")
+    played, _ = runs[flavour, "play", task, f"agent-{algo}"]
+    assert played["returncode"] == 0, output(played)
+    assert f"=> loading checkpoint '{checkpoint}'" in played["stdout"]
