@@ -5,7 +5,8 @@ Warp, USD and Kit faked), on rl-games 1.6.5 and on Isaac Lab's rl_games fork.
 Our package reaches 3.0 through its ``isaaclab.tasks`` entry point alone (no task-id prefix, which
 3.0 cannot import). Pairwise: each task (Allegro; Shadow OpenAI-FF with its asymmetric critic;
 ANYmal-C velocity on ``physics=newton_mjwarp``) with two of ppo (Isaac Lab's own, untouched), sapg
-and cpo, each algorithm on both flavours; ``play --checkpoint latest``; resume with
+and cpo, each algorithm on both flavours, and cpo with Shadow OpenAI-LSTM's LSTM actor and critic
+on the fork; our agent configs through ``--agent``; ``play --checkpoint latest``; resume with
 ``--checkpoint <file>``; an unknown ``agent.params.algo.name``. Every command of a flavour runs in
 one process (``isaaclab3_batch.py``), each in its own folder (Isaac Lab writes ``logs/`` there).
 """
@@ -25,6 +26,8 @@ TASKS = {
     "allegro": ("Isaac-Reorient-Cube-Allegro-Direct", "allegro_hand", 16, False, []),
     "shadow_ff": ("IsaacContrib-Reorient-Cube-Shadow-OpenAI-FF-Direct", "shadow_hand_openai_ff",
                   16, True, []),
+    "shadow_lstm": ("IsaacContrib-Reorient-Cube-Shadow-OpenAI-LSTM-Direct", "shadow_hand_openai_lstm",
+                    16, True, []),
     "anymal": ("IsaacContrib-Velocity-Flat-AnymalC", "anymal_c_flat", 24, False,
                ["physics=newton_mjwarp"]),
 }
@@ -36,9 +39,10 @@ FLAVOURS = {"1.6.5": "rl-games 1.6.5",
             "fork": "Isaac Lab's rl_games fork (isaac-sim/rl_games@python3.11, 1.6.1)"}
 # (flavour, task, algo) trained; the ones played with --checkpoint latest; the ones resumed
 TRAINED = [("1.6.5", "allegro", "ppo"), ("1.6.5", "shadow_ff", "cpo"), ("1.6.5", "anymal", "sapg"),
-           ("fork", "allegro", "cpo"), ("fork", "shadow_ff", "sapg"), ("fork", "anymal", "ppo")]
+           ("fork", "allegro", "cpo"), ("fork", "shadow_ff", "sapg"), ("fork", "anymal", "ppo"),
+           ("fork", "shadow_lstm", "cpo")]  # the LSTM actor and critic (1.6.5's: the 2.3.2 tests)
 PLAYED = [("1.6.5", "allegro", "ppo"), ("1.6.5", "shadow_ff", "cpo"), ("fork", "allegro", "cpo"),
-          ("fork", "shadow_ff", "sapg")]
+          ("fork", "shadow_ff", "sapg"), ("fork", "shadow_lstm", "cpo")]
 RESUMED = [("1.6.5", "shadow_ff", "cpo"), ("fork", "allegro", "cpo")]
 # (flavour, task, algo) trained with our agent config: --agent rl_games_<algo>_cfg_entry_point
 # (cfg/isaaclab/), nothing else changed; and played with it
