@@ -12,6 +12,14 @@ def repo():
     return REPO
 
 
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """This checkout's wheel, built once (tests/wheels.py)."""
+    from wheels import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 def pytest_configure(config):
     sys.path.insert(0, str(REPO))
 

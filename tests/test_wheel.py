@@ -3,42 +3,17 @@ outside it, trains and compares from there (its configs are package data; ``comp
 ``python -m rlgames_cpo``, not a train.py of the checkout)."""
 
 import json
-import re
-import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
 import pytest
+from wheels import run, venv_beside
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run(*command, cwd, timeout=600):
-    result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True,
-                            timeout=timeout)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The wheel of this checkout (its tracked and untracked, not ignored, files)."""
-    root = tmp_path_factory.mktemp("wheel")
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                           cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
-    source = root / "source"
-    for name in files:
-        if (REPO / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            (source / name).write_bytes((REPO / name).read_bytes())
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-        root / "dist", source, cwd=root)
-    (built,) = (root / "dist").glob("rlgames_cpo-*.whl")
-    return built
 
 
 @pytest.fixture(scope="module")
@@ -76,65 +51,6 @@ def test_the_installed_wheel_trains_and_compares_outside_the_checkout(installed)
     assert list((work / "runs" / "EnvpoolPendulum_cpo_s0" / "nn").glob("*.pth"))
     assert "cpo" in (work / "report" / "final_performance.md").read_text()
     assert (work / "report" / "curves.png").is_file()
-
-
-FORK = REPO.parent / "shared" / "fixtures" / "isaaclab-rl_games-fork"
-OURS = ("rl_games", "rl_games-", "rlgames_cpo", "__editable__.rlgames_cpo", "ray")
-
-
-def venv_beside(root: Path, rl_games_wheel=None) -> Path:
-    """A venv (no pip of its own: this environment's runs in it) whose dependencies come from this
-    environment but rl_games and ours, optionally holding ``rl_games_wheel``."""
-    deps = root / "deps"
-    deps.mkdir()
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if not entry.name.startswith(OURS):
-            (deps / entry.name).symlink_to(entry)
-    venv = root / "venv"
-    run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=root)
-    python = venv / "bin" / "python"
-    site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
-               cwd=root).strip()
-    Path(site, "dependencies.pth").write_text(f"{deps}\n")
-    if rl_games_wheel is not None:
-        run(sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps",
-            "--no-index", rl_games_wheel, cwd=root)
-    return python
-
-
-def fork_wheel(root: Path) -> Path:
-    """Isaac Lab's fork as ``pip install git+https://github.com/isaac-sim/rl_games.git@python3.11``
-    installs it: the distribution rl-games 1.6.1 holding the fork's ``rl_games`` (and the fixture's
-    empty ``ray``, which the fork imports)."""
-    source = root / "fork"
-    for package in ("rl_games", "ray"):
-        shutil.copytree(FORK / package, source / package)
-    (source / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "rl-games"\nversion = "1.6.1"\n'
-        '[tool.setuptools.packages.find]\ninclude = ["rl_games*", "ray*"]\n')
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-        root / "dist", source, cwd=root)
-    (built,) = (root / "dist").glob("rl_games-1.6.1-*.whl")
-    return built
-
-
-@pytest.mark.skipif(not FORK.is_dir(), reason=f"no rl_games fork fixture at {FORK}")
-def test_installing_beside_isaac_labs_fork_leaves_the_fork(wheel, tmp_path):
-    """Isaac Lab's installs pin their fork; pip installing us there must not swap in 1.6.5 (with
-    ``rl-games==1.6.5`` it did), and sapg/cpo then run on the fork."""
-    python = venv_beside(tmp_path, fork_wheel(tmp_path))
-    pip = [sys.executable, "-m", "pip", "--python", python]
-    out = run(*pip, "install", "--no-index", "--find-links", wheel.parent, "rlgames-cpo",
-              cwd=tmp_path)
-    assert "Successfully installed rlgames-cpo-0.1.0" in out and "rl-games" not in out.split(
-        "Successfully installed")[1]
-    listed = run(*pip, "list", cwd=tmp_path)
-    assert re.search(r"^rl-games +1\.6\.1$", listed, re.M), listed
-    imported = run(python, "-c", "import rl_games, rlgames_cpo; print(rl_games.__file__); "
-                   "print(rlgames_cpo.check_rl_games())", cwd=tmp_path).splitlines()
-    assert str(tmp_path / "venv") in imported[-2]
-    assert imported[-1] == "Isaac Lab's rl_games fork (isaac-sim/rl_games@python3.11, 1.6.1)"
 
 
 def test_installing_where_there_is_no_rl_games_brings_1_6_5(wheel, tmp_path):

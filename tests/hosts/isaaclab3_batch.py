@@ -13,6 +13,7 @@ import glob
 import io
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -54,6 +55,9 @@ def run(argv: list, cwd: str, env: dict) -> dict:
 
 
 if __name__ == "__main__":
+    # The fixture ends 3.0's play loop with SIGINT, as Ctrl+C would; a process started in the
+    # background of a non-interactive shell inherits SIGINT ignored, and Python then leaves it so.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     runs = json.loads(Path(sys.argv[1]).read_text())
     results = {name: run(**spec) for name, spec in runs.items()}
     Path(sys.argv[2]).write_text(json.dumps(results))

@@ -11,8 +11,13 @@ on the fork; our agent configs through ``--agent``; ``play --checkpoint latest``
 one process (``isaaclab3_batch.py``), each in its own folder (Isaac Lab writes ``logs/`` there).
 """
 
+import os
+import re
+import sys
+
 import pytest
-from isaaclab_fixture import FIXTURE3, pydeps, run_isaaclab3  # noqa: F401
+from isaaclab_fixture import FIXTURE3, FORK, pydeps, run_isaaclab3  # noqa: F401
+from wheels import fork_wheel, run, venv_beside
 
 from rlgames_cpo.compare.runs import read_scalars
 
@@ -186,3 +191,28 @@ def test_isaaclab3_agent_option_selects_our_config(runs, flavour, task, algo):
     played, _ = runs[flavour, "play", task, f"agent-{algo}"]
     assert played["returncode"] == 0, output(played)
     assert f"=> loading checkpoint '{checkpoint}'" in played["stdout"]
+
+
+@pytest.mark.skipif(not FORK.is_dir(), reason=f"no rl_games fork fixture at {FORK}")
+def test_installed_beside_isaac_labs_fork_the_fork_stays_and_isaaclab_trains_cpo(
+        wheel, pydeps, tmp_path):  # noqa: F811
+    """Isaac Lab's installs pin their fork; pip installing our wheel there must not swap in 1.6.5
+    (``rl-games==1.6.5`` did), and ``isaaclab train ... agent.params.algo.name=cpo`` then finds
+    sapg/cpo through the installed wheel's entry point and trains on the fork."""
+    python = venv_beside(tmp_path, fork_wheel(tmp_path))
+    pip = [sys.executable, "-m", "pip", "--python", python]
+    out = run(*pip, "install", "--no-index", "--find-links", wheel.parent, "rlgames-cpo",
+              cwd=tmp_path)
+    assert "Successfully installed rlgames-cpo-0.1.0" in out
+    assert "rl-games" not in out.split("Successfully installed")[1]
+    assert re.search(r"^rl-games +1\.6\.1$", run(*pip, "list", cwd=tmp_path), re.M)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": f"{FIXTURE3}{os.pathsep}{pydeps}", "OMP_NUM_THREADS": "1"}
+    trained = run(python, "-m", "isaaclab", *train("fork", "allegro", "cpo"), cwd=work, env=env)
+    assert "epoch: 2/2" in trained
+    assert ("[rlgames_cpo] cpo: 6 blocks of 2 envs, the leader first; on Isaac Lab's rl_games fork "
+            "(isaac-sim/rl_games@python3.11, 1.6.1)") in trained
+    imported = run(python, "-c", "import rl_games, rlgames_cpo; print(rl_games.__file__); "
+                   "print(rlgames_cpo.__file__)", cwd=work).split()
+    assert all(str(tmp_path / "venv") in path for path in imported), imported

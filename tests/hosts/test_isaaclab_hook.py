@@ -2,8 +2,6 @@
 the key and the names that exist, and ``register`` on another rl_games says which it needs
 (Isaac Lab's own scripts run end to end in test_isaaclab.py)."""
 
-import importlib.metadata
-
 import pytest
 from rl_games.torch_runner import Runner
 
@@ -25,8 +23,13 @@ def test_an_unknown_algorithm_is_named_with_the_key_and_the_known_ones():
 
 
 def test_register_on_another_rl_games_says_which_it_needs(monkeypatch):
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "1.6.1")  # Isaac Lab's fork
-    with pytest.raises(ImportError, match=r"sapg/cpo need rl-games 1\.6\.5, and the rl_games "
-                                          r"imported from \S+ is another \(installed version: "
-                                          r"1\.6\.1\): `pip install rl-games==1\.6\.5`"):
+    """1.6.5's code installed as another version (what neither flavour is): refused at register."""
+    from rlgames_cpo.adapters import flavour
+
+    monkeypatch.setattr(flavour, "_installed_version", lambda package_dir: "1.6.2")
+    with pytest.raises(ImportError, match=r"sapg/cpo train on rl-games 1\.6\.5 or on Isaac Lab's "
+                                          r"rl_games fork, and the rl_games imported from \S+ is "
+                                          r"neither \(installed version: 1\.6\.2\): pip install "
+                                          r"rl-games==1\.6\.5 \(or, in Isaac Lab, its own: "
+                                          r"\./isaaclab\.sh -i rl_games\)"):
         rlgames_cpo.register(Runner())
