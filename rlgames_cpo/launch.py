@@ -11,7 +11,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from rlgames_cpo import memory, validation
+from rlgames_cpo import memory, selectors, validation
 from rlgames_cpo.adapters import checkpoints
 from rlgames_cpo.hosts import backends, isaacgymenvs
 from rlgames_cpo.run_folder import RunFolder
@@ -212,7 +212,12 @@ def check_run(cfg: DictConfig) -> dict:
     the rl_games ``params``."""
     if cfg.test and not cfg.checkpoint:
         raise ValueError("test=True plays a trained policy: give it with checkpoint=PATH "
-                         "(e.g. runs/<experiment>/nn/<experiment>.pth)")
+                         "(e.g. runs/<experiment>/nn/<experiment>.pth, or checkpoint=best "
+                         "experiment=<experiment>)")
+    chosen = selectors.resolve(str(cfg.checkpoint), run_dir(cfg) if cfg.experiment else None)
+    if chosen != cfg.checkpoint:
+        print(f"[rlgames_cpo] checkpoint={cfg.checkpoint}: {chosen}", flush=True)
+        cfg.checkpoint = chosen
     saved = checkpoints.check_file(cfg.checkpoint) if cfg.checkpoint else None
     isaacgymenvs.check(cfg)
     params = rl_games_params(cfg)

@@ -209,3 +209,22 @@ def test_too_many_envs_for_memory_is_refused_before_anything_is_built(repo, tmp_
     fitting = int(error.split("use num_envs=")[1].split()[0])
     assert fitting % 4 == 0 and 0 < fitting < 1000000  # whole blocks (EnvpoolLeapCubeSAPG: 4)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_latest_and_best_pick_a_runs_checkpoints_to_resume_and_play(repo, tmp_path, victim):
+    """``checkpoint=latest experiment=X`` resumes run X in its folder; ``checkpoint=best`` plays its
+    best; a run with no best checkpoint says so (issue 24's selectors)."""
+    folder, before = victim
+    (last,) = (folder / "nn").glob("last_*.pth")
+    played = trained(repo, *SMALL, "test=True", "checkpoint=latest", "experiment=victim",
+                     f"train_dir={tmp_path}", "train.params.config.player.games_num=2")
+    assert f"[rlgames_cpo] checkpoint=latest: {last}" in played.stdout
+    assert "av reward:" in played.stdout
+    # 2 iterations do not reach save_best_after: no best checkpoint, and the error names latest
+    assert [p.name for p in (folder / "nn").glob("*.pth")] == [last.name]
+    one_line_error(run(repo, *SMALL, "test=True", "checkpoint=best", "experiment=victim",
+                       f"train_dir={tmp_path}"), "has no best checkpoint yet", "use checkpoint=latest")
+    resumed = trained(repo, *SAPG, "checkpoint=latest", "experiment=victim",
+                      f"train_dir={tmp_path}", "max_iterations=3")
+    assert "epoch 3/3" in resumed.stdout and "epoch 1/3" not in resumed.stdout
+    assert list((folder / "nn").glob("last_*_ep_3_*.pth"))
