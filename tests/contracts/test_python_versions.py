@@ -61,7 +61,7 @@ def release(version: str) -> tuple:
 
 
 def test_python_3_8_resolves_with_the_torch_and_numpy_of_isaac_gym_users(wheels):
-    result = resolve(wheels, "3.8", "rlgames-cpo[wandb]")
+    result = resolve(wheels, "3.8", "rlgames-cpo[wandb,export]")
     assert result.returncode == 0, result.stderr
     found = pins(result)
     # rl-games 1.6.5 on 3.8: torch >= 2.2.2, < 2.5 and gym 0.23 (not gymnasium's API)
@@ -69,6 +69,7 @@ def test_python_3_8_resolves_with_the_torch_and_numpy_of_isaac_gym_users(wheels)
     assert (2, 2) <= release(found["torch"]) < (2, 5)
     assert release(found["numpy"]) < (1, 25)  # numpy 1.24 is the last for 3.8
     assert "envpool" not in found and "wandb" in found
+    assert "onnxruntime" in found  # the export extra has 3.8 wheels
 
 
 @pytest.mark.parametrize("python, requirement", [("3.10", "rlgames-cpo"),

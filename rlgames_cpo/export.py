@@ -1,0 +1,120 @@
+"""Exports one block's deterministic policy (the leader's by default) from a checkpoint, for
+deployment without rl_games or this package: ONNX (onnxruntime) or TorchScript (``torch.jit``).
+
+    python -m rlgames_cpo.export runs/X/nn/X.pth --format onnx          # -> runs/X/nn/X.onnx (+ .json)
+    python -m rlgames_cpo.export runs/X/best --format torchscript --block 2 --out policy.pt
+
+Baked in: the observation normaliser, the block conditioning (the block's embedding), the action
+clipping and rescaling rl_games' player applies; out comes the deterministic action (``mu``). An
+LSTM policy takes and returns its hidden states explicitly (``obs, h, c -> actions, h_out,
+c_out``, zeros at an episode's start: the convention rsl_rl and Isaac Lab use for recurrent ONNX
+policies). Beside the file, ``<file>.json`` says the sizes, clip ranges, block and checkpoint.
+The critic (and an asymmetric critic) is not exported.
+
+The checkpoint's run folder must hold the ``config.yaml`` train.py wrote: the network is rebuilt
+from it and the player's env built once (one env) for its spaces. onnx and onnxruntime are the
+``export`` extra (``pip install 'rlgames-cpo[export]'``), imported only for ``--format onnx``.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}
+
+
+def load_player(checkpoint: str, block: Optional[int] = None):
+    """rl_games' player of ``checkpoint``'s run (its config.yaml), on one env, restored."""
+    from omegaconf import OmegaConf
+    from rl_games.torch_runner import Runner
+
+    import rlgames_cpo
+    from rlgames_cpo.hydra_setup import register_resolvers
+    from rlgames_cpo.launch import check_run, prepare
+
+    saved = Path(checkpoint).resolve().parent.parent / "config.yaml"
+    if not saved.is_file():
+        raise FileNotFoundError(f"{checkpoint}: its run folder has no config.yaml ({saved}), "
+                                "which the network is rebuilt from; export a checkpoint in the "
+                                "nn/ folder of the run that wrote it")
+    register_resolvers()
+    cfg = OmegaConf.load(saved)
+    OmegaConf.update(cfg, "task.env.numEnvs", 1)
+    OmegaConf.update(cfg, "train.params.config.num_actors", 1)
+    if block is not None:
+        OmegaConf.update(cfg, "train.params.config.player.block", block, force_add=True)
+    cfg.update(test=True, checkpoint=str(checkpoint), rl_device="cpu", sim_device="cpu",
+               multi_gpu=False, num_envs=1)
+    if backend_needs_isaacgym(cfg):
+        import isaacgym  # noqa: F401  (before torch builds anything, as train.py does)
+    params = check_run(prepare(cfg))
+    runner = Runner()
+    rlgames_cpo.register(runner)
+    runner.load({"params": params})
+    player = runner.create_player()
+    player.restore(str(checkpoint))
+    player.model.eval()
+    return player
+
+
+def backend_needs_isaacgym(cfg) -> bool:
+    from rlgames_cpo.hosts import backends
+
+    return backends.backend_of(cfg) == "isaacgym"
+
+
+def policy_of(player):
+    """The deterministic policy of ``player`` as a module (``rlgames_cpo.adapters.exported``)."""
+    from rlgames_cpo.adapters.exported import DeterministicPolicy
+
+    return DeterministicPolicy.of(player)
+
+
+def export(checkpoint: str, fmt: str, block: Optional[int] = None, out: Optional[str] = None) -> Path:
+    """Writes the policy file and its ``.json``; returns the file's path."""
+    import torch
+
+    from rlgames_cpo import selectors
+
+    checkpoint = selectors.resolve(checkpoint, None)
+    player = load_player(checkpoint, block)
+    policy = policy_of(player)
+    target = Path(out) if out else Path(checkpoint).with_suffix(FORMATS[fmt])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    example = policy.example_inputs()
+    if fmt == "torchscript":
+        torch.jit.trace(policy, example).save(str(target))
+    else:
+        torch.onnx.export(policy, example, str(target), input_names=policy.input_names,
+                          output_names=policy.output_names, dynamo=False, opset_version=17,
+                          dynamic_axes=policy.batch_axes)
+    meta = {**policy.description(), "format": fmt, "file": target.name,
+            "checkpoint": str(Path(checkpoint).resolve()),
+            "checkpoint_sha256": hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()}
+    Path(str(target) + ".json").write_text(json.dumps(meta, indent=2) + "\n")
+    return target
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rlgames_cpo.export",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint", help="a .pth, or <run folder>/latest|best")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="onnx")
+    parser.add_argument("--block", type=int, default=None,
+                        help="the block to export (sapg/cpo; default 0, the leader)")
+    parser.add_argument("--out", default=None, help="the file to write (default: beside the checkpoint)")
+    args = parser.parse_args(argv)
+    try:
+        target = export(args.checkpoint, args.format, args.block, args.out)
+    except (ValueError, OSError, ImportError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"[rlgames_cpo] wrote {target} and {target}.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
