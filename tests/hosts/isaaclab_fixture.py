@@ -73,16 +73,25 @@ def output(result: subprocess.CompletedProcess) -> str:
     return result.stdout[-4000:] + result.stderr[-4000:]
 
 
-def run_isaaclab3(runs: dict, folder: Path, pydeps: Path, fork=False) -> dict:
-    """``isaaclab <argv>`` for each of ``runs`` (``{name: {argv, cwd, env}}``, in order) in one
-    process with Isaac Lab 3.0's fixture (and the rl_games fork when ``fork``) first on
-    PYTHONPATH; ``{name: {returncode, stdout, stderr}}``."""
-    paths = [str(FORK)] * fork + [str(FIXTURE3), str(pydeps), os.environ.get("PYTHONPATH", "")]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p),
-                   "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    (folder / "runs.json").write_text(json.dumps(runs))
-    result = subprocess.run([sys.executable, str(Path(__file__).parent / "isaaclab3_batch.py"),
-                             str(folder / "runs.json"), str(folder / "results.json")],
-                            env=environment, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads((folder / "results.json").read_text())
+def run_isaaclab3(batches: dict, root: Path, pydeps: Path) -> dict:
+    """Per flavour (``"1.6.5"`` or ``"fork"``: Isaac Lab's rl_games fork first on PYTHONPATH), one
+    process running its commands ``{name: {argv, cwd, env}}`` in order as ``isaaclab <argv>``,
+    the flavours' processes side by side; ``{flavour: {name: {returncode, stdout, stderr}}}``."""
+    script = str(Path(__file__).parent / "isaaclab3_batch.py")
+    running = {}
+    for flavour, runs in batches.items():
+        paths = [str(FORK)] * (flavour == "fork") + [str(FIXTURE3), str(pydeps),
+                                                      os.environ.get("PYTHONPATH", "")]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p),
+                       "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+        folder = root / flavour
+        (folder / "runs.json").write_text(json.dumps(runs))
+        running[flavour] = subprocess.Popen(
+            [sys.executable, script, str(folder / "runs.json"), str(folder / "results.json")],
+            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = {}
+    for flavour, process in running.items():
+        out, err = process.communicate(timeout=1200)
+        assert process.returncode == 0, out[-3000:] + err[-3000:]
+        results[flavour] = json.loads((root / flavour / "results.json").read_text())
+    return results

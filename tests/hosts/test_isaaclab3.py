@@ -78,57 +78,64 @@ def checkpoints(folder, task: str) -> str:
 
 @pytest.fixture(scope="module")
 def runs(pydeps, tmp_path_factory):  # noqa: F811
-    """``{(flavour, name, task, algo): (result, folder)}``: every command, one process per flavour."""
-    found = {}
+    """``{(flavour, name, task, algo): (result, folder)}``: every command, one process per flavour
+    (the two side by side)."""
+    root = tmp_path_factory.mktemp("isaaclab3")
+    batches, folders = {}, {}
     for flavour in FLAVOURS:
-        root = tmp_path_factory.mktemp(f"isaaclab3-{flavour}")
-        commands, folders = {}, {}
-        for f, task, algo in TRAINED:
-            if f != flavour:
-                continue
-            folder = root / f"{task}-{algo}"
-            folder.mkdir()
-            folders[task, algo] = folder
-            commands[f"train/{task}/{algo}"] = {"argv": train(flavour, task, algo),
-                                                "cwd": str(folder), "env": {}}
-        for f, task, algo in PLAYED:
-            if f == flavour:
-                commands[f"play/{task}/{algo}"] = {
-                    "argv": ["play", *common(flavour, task, algo), "--num_envs", "4",
-                             "--checkpoint", "latest"],
-                    "cwd": str(folders[task, algo]), "env": {"ISAACLAB_FIXTURE_APP_FRAMES": "8"}}
-        for f, task, algo in RESUMED:
-            if f == flavour:
-                commands[f"resume/{task}/{algo}"] = {
-                    "argv": train(flavour, task, algo, "--checkpoint",
-                                  "GLOB:" + checkpoints(folders[task, algo], task), iterations=3),
-                    "cwd": str(folders[task, algo]), "env": {}}
-        for f, task, algo in AGENT_CONFIGS:
-            if f == flavour:
-                folder = root / f"{task}-agent-{algo}"
-                folder.mkdir()
-                folders[task, f"agent-{algo}"] = folder
-                ours = ["--rl_library", "rl_games", "--task", TASKS[task][0], *CPU, *TASKS[task][4],
-                        "--agent", f"rl_games_{algo}_cfg_entry_point"]
-                commands[f"train/{task}/agent-{algo}"] = {
-                    "argv": ["train", *ours, "--num_envs", str(NUM_ENVS), "--max_iterations", "2",
-                             *(RL_GAMES_165_CPU if flavour == "1.6.5" else [])],
-                    "cwd": str(folder), "env": {}}
-                commands[f"play/{task}/agent-{algo}"] = {
-                    "argv": ["play", *ours, "--num_envs", "4", "--checkpoint", "latest"],
-                    "cwd": str(folder), "env": {"ISAACLAB_FIXTURE_APP_FRAMES": "8"}}
-        if flavour == "1.6.5":
-            unknown = root / "unknown"
-            unknown.mkdir()
-            commands["train/allegro/cp0"] = {
-                "argv": [a.replace("algo.name=cpo", "algo.name=cp0")
-                         for a in train(flavour, "allegro", "cpo")],
-                "cwd": str(unknown), "env": {}}
-        results = run_isaaclab3(commands, root, pydeps, fork=flavour == "fork")
+        (root / flavour).mkdir()
+        batches[flavour] = commands(flavour, root / flavour, folders.setdefault(flavour, {}))
+    found = {}
+    for flavour, results in run_isaaclab3(batches, root, pydeps).items():
         for name, result in results.items():
             kind, task, algo = name.split("/")
-            found[flavour, kind, task, algo] = result, folders.get((task, algo), root)
+            found[flavour, kind, task, algo] = result, folders[flavour].get((task, algo), root)
     return found
+
+
+def commands(flavour: str, root, folders: dict) -> dict:
+    """The flavour's commands, in order, each in a folder of its own (``folders`` gets them)."""
+    commands = {}
+
+    def folder(name: str):
+        (root / name).mkdir()
+        return root / name
+
+    for f, task, algo in TRAINED:
+        if f == flavour:
+            folders[task, algo] = folder(f"{task}-{algo}")
+            commands[f"train/{task}/{algo}"] = {"argv": train(flavour, task, algo),
+                                                "cwd": str(folders[task, algo]), "env": {}}
+    for f, task, algo in PLAYED:
+        if f == flavour:
+            commands[f"play/{task}/{algo}"] = {
+                "argv": ["play", *common(flavour, task, algo), "--num_envs", "4",
+                         "--checkpoint", "latest"],
+                "cwd": str(folders[task, algo]), "env": {"ISAACLAB_FIXTURE_APP_FRAMES": "8"}}
+    for f, task, algo in RESUMED:
+        if f == flavour:
+            commands[f"resume/{task}/{algo}"] = {
+                "argv": train(flavour, task, algo, "--checkpoint",
+                              "GLOB:" + checkpoints(folders[task, algo], task), iterations=3),
+                "cwd": str(folders[task, algo]), "env": {}}
+    for f, task, algo in AGENT_CONFIGS:
+        if f == flavour:
+            folders[task, f"agent-{algo}"] = cwd = folder(f"{task}-agent-{algo}")
+            ours = ["--rl_library", "rl_games", "--task", TASKS[task][0], *CPU, *TASKS[task][4],
+                    "--agent", f"rl_games_{algo}_cfg_entry_point"]
+            commands[f"train/{task}/agent-{algo}"] = {
+                "argv": ["train", *ours, "--num_envs", str(NUM_ENVS), "--max_iterations", "2",
+                         *(RL_GAMES_165_CPU if flavour == "1.6.5" else [])],
+                "cwd": str(cwd), "env": {}}
+            commands[f"play/{task}/agent-{algo}"] = {
+                "argv": ["play", *ours, "--num_envs", "4", "--checkpoint", "latest"],
+                "cwd": str(cwd), "env": {"ISAACLAB_FIXTURE_APP_FRAMES": "8"}}
+    if flavour == "1.6.5":
+        commands["train/allegro/cp0"] = {
+            "argv": [a.replace("algo.name=cpo", "algo.name=cp0")
+                     for a in train(flavour, "allegro", "cpo")],
+            "cwd": str(folder("unknown")), "env": {}}
+    return commands
 
 
 def output(result) -> str:
