@@ -45,6 +45,41 @@ ADVERSARIAL_REWARD_MEAN = "rewards/adversarial_mean"
 AWAC_LOSS = "losses/awac_loss"
 
 
+def term_time(term: str) -> str:
+    """Wall seconds of the iteration spent in term ``term``'s hooks (its rewards, rows,
+    advantages and loss; e.g. ``time/term_AdversarialReward``), beside rl_games' rollout
+    (``performance/step_inference_time``) and update (``performance/rl_update_time``) seconds."""
+    return f"time/term_{term}"
+
+
+# rl_games' own per-iteration seconds: the rollout (env steps and policy inference) and the
+# learner (targets, diagnostics, every mini-epoch).
+ROLLOUT_TIME = "performance/step_inference_time"
+LEARNER_TIME = "performance/rl_update_time"
+
+
+def dashboard_layout() -> dict:
+    """The TensorBoard custom-scalars layout every run writes (its "CUSTOM SCALARS" tab): what to
+    look at first, leader beside followers. Charts list tag regexes, so any num_blocks fits."""
+    return {
+        "1 returns": {
+            "leader (block 0) and followers": ["Multiline", [r"blocks/reward_block_\d+"]],
+            "mean return, all envs": ["Multiline", [r"rewards/step"]]},
+        "2 learning from followers": {
+            "IS ratio deviation (all, per block)": ["Multiline", [IS_RATIO_DEVIATION + r".*"]],
+            "effective sample size rate (all, per block)": ["Multiline", [ESS_RATE + r".*"]]},
+        "3 coupling": {
+            "leader-follower KL (mean, max)": ["Multiline", [r"diagnostics/kl_leader_follower_.*"]],
+            "followers whose nearest policy is the leader": ["Multiline", [NEAREST_IS_LEADER_FRAC]],
+            "discriminator": ["Multiline", [DISCRIMINATOR_LOSS, DISCRIMINATOR_ACCURACY]]},
+        "4 losses": {
+            "each term": ["Multiline", [r"losses/.*"]]},
+        "5 time per iteration (s)": {
+            "rollout, learner and each CPO term": ["Multiline", [ROLLOUT_TIME, LEARNER_TIME,
+                                                                 r"time/term_.*"]]},
+    }
+
+
 def is_ratio_deviation_block(block: int) -> str:
     return f"diagnostics/is_ratio_deviation_block_{block}"
 

@@ -18,6 +18,7 @@ import torch
 from rl_games.algos_torch import torch_ext
 from rl_games.algos_torch.a2c_continuous import A2CAgent
 
+from rlgames_cpo import summaries
 from rlgames_cpo.adapters import checkpoints, distributed
 from rlgames_cpo.adapters.block_env import check_critic_states
 from rlgames_cpo.adapters.stopping import (NonFiniteError, StopSignals, TrainingInterrupted,
@@ -140,6 +141,8 @@ class PpoAgent(A2CAgent):
         before_training = getattr(self.algo_observer, "before_training", None)
         if before_training is not None and self.ranks.is_main:
             before_training(self)
+        if self.ranks.is_main:  # the dashboard: TensorBoard's "CUSTOM SCALARS" tab
+            self.writer.add_custom_scalars(summaries.dashboard_layout())
         with StopSignals() as self._stop:
             if self.multi_gpu:
                 for module in self._replicated_modules():

@@ -3,10 +3,12 @@
 (``rlgames_cpo.adapters.terms``): SAPG is this agent with none, CPO the one with three."""
 
 import dataclasses
+import time
 
 import torch
 from rl_games.common import common_losses
 
+from rlgames_cpo import summaries
 from rlgames_cpo.adapters import block_diagnostics, distributed, evaluation, flavour, normalisers
 from rlgames_cpo.adapters.block_env import check_critic_states, with_block_env
 from rlgames_cpo.adapters.meters import BlockSplitMeter
@@ -61,6 +63,7 @@ class SapgAgent(PpoAgent):
             setattr(self, name, BlockSplitMeter(getattr(self, name), self.sapg.num_blocks))
         self.record = None         # this iteration's RolloutRecord
         self.epoch_stats, self.kl = {}, None
+        self.term_seconds = {}     # this iteration's wall time in each term's hooks
         self.on_policy_rows_per_minibatch = None
         self.terms = [term(self) for term in self.TERMS if term.active(self)]
         if self.ranks.is_main:
@@ -87,6 +90,17 @@ class SapgAgent(PpoAgent):
     def _replicated_modules(self) -> list:
         return [module for term in self.terms for module in term.modules()]
 
+    def _call(self, term, hook: str, *args):
+        """``term.<hook>(*args)``, its wall time added to the term's share of the iteration
+        (``time/term_<Term>``; on a GPU, what the host waits for: kernels launched and not awaited
+        count where PyTorch next synchronises)."""
+        start = time.perf_counter()
+        try:
+            return getattr(term, hook)(*args)
+        finally:
+            name = type(term).__name__
+            self.term_seconds[name] = self.term_seconds.get(name, 0.0) + time.perf_counter() - start
+
     # The value network: the asymmetric critic when there is one, the actor-critic's head else.
 
     def _value_model(self):
@@ -105,9 +119,12 @@ class SapgAgent(PpoAgent):
         self.record = RolloutRecord(self.horizon_length, self.num_actors, self.block_of_env,
                                     off_policy_envs, torch.cat([e for e in recorded if e is not None]),
                                     self._value_rnn_states())
+        self.term_seconds = {type(term).__name__: 0.0 for term in self.terms}
         result = super().train_epoch()
         for term in self.terms:
             self.epoch_stats.update(term.stats())
+        self.epoch_stats.update({summaries.term_time(name): seconds
+                                 for name, seconds in self.term_seconds.items()})
         if self.multi_gpu:  # rank 0 logs: the statistics of every rank's samples
             self.epoch_stats = distributed.mean_over_ranks(self.epoch_stats, self.ppo_device)
             if self.kl is not None:
@@ -134,7 +151,7 @@ class SapgAgent(PpoAgent):
     def discount_values(self, fdones, last_extrinsic_values, mb_fdones, mb_extrinsic_values,
                         mb_rewards):
         for term in self.terms:
-            mb_rewards = term.rewards(mb_rewards)
+            mb_rewards = self._call(term, "rewards", mb_rewards)
         return super().discount_values(fdones, last_extrinsic_values, mb_fdones,
                                        mb_extrinsic_values, mb_rewards)
 
@@ -161,7 +178,7 @@ class SapgAgent(PpoAgent):
         for model, field in self._normalised_inputs():
             normalisers.update_once(model, getattr(rollout, field))
         for term in self.terms:
-            self.epoch_stats.update(term.after_rows(rollout))
+            self.epoch_stats.update(self._call(term, "after_rows", rollout))
 
     def _training_rows(self, rollout: RowSet) -> RowSet:
         """On-policy rows, the leader's off-policy rows, then the terms' rows; the terms' rows are
@@ -169,7 +186,8 @@ class SapgAgent(PpoAgent):
         denormalised with the same ones."""
         critic_rows = (RowSet.cat(rollout, self._leader_rows(rollout)) if self.record.off_policy_envs.numel()
                        else dataclasses.replace(rollout))
-        added = [r for r in (term.rows(rollout) for term in self.terms) if r is not None]
+        added = [r for r in (self._call(term, "rows", rollout) for term in self.terms)
+                 if r is not None]
         critic_rows.advantages = (critic_rows.returns - critic_rows.values).sum(-1)
         if self.normalize_value:
             self.value_mean_std.train()
@@ -298,7 +316,7 @@ class SapgAgent(PpoAgent):
         log_prob = -outputs["prev_neglogp"]
         advantages = minibatch.advantages
         for term in self.terms:
-            advantages = term.advantages(minibatch, advantages, log_prob)
+            advantages = self._call(term, "advantages", minibatch, advantages, log_prob)
         actor = self.actor_loss_func(minibatch.neglogp, outputs["prev_neglogp"], advantages,
                                      self.ppo, self.e_clip)
         critic = (common_losses.critic_loss(self.model, minibatch.values, outputs["values"],
@@ -313,7 +331,7 @@ class SapgAgent(PpoAgent):
         per_row = [x[ppo_rows] for x in (actor, critic, outputs["entropy"], bounds, coefficients[blocks])]
         terms = losses.sapg_loss(*per_row, self.critic_coef, self.bounds_loss_coef or 0.0)
         for term in self.terms:
-            terms.update(term.loss(minibatch, log_prob))
+            terms.update(self._call(term, "loss", minibatch, log_prob))
         return terms
 
     # ---- logging and checkpoints ---------------------------------------------------------

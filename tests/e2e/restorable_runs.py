@@ -22,10 +22,11 @@ def restorable_env() -> dict:
 
 
 def scalars(run_dir: Path) -> dict:
-    """``{tag: {step: value}}`` of every logged scalar but timings (steps are frames)."""
+    """``{tag: {step: value}}`` of every logged scalar but timings (``performance/``, ``time/``,
+    ``*/time``; steps are frames)."""
     return {tag: dict(zip(steps.tolist(), values.tolist()))
             for tag, (steps, values) in read_scalars(run_dir / "summaries").items()
-            if not (tag.startswith("performance/") or tag.endswith("/time"))}
+            if not (tag.startswith(("performance/", "time/")) or tag.endswith("/time"))}
 
 
 # An LSTM actor-critic; the asymmetric critic on 3-d states, an MLP, and an LSTM beside the LSTM actor.
