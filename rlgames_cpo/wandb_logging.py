@@ -2,6 +2,8 @@
 
 import netrc
 import os
+import random
+import string
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -18,10 +20,27 @@ def has_credentials() -> bool:
     return any("wandb" in host for host in hosts)
 
 
+# The W&B run id of a run folder: a run resumed in its own folder continues the same W&B run.
+RUN_ID_FILE = "wandb_run_id"
+
+
+def run_id(directory: Path) -> tuple:
+    """``(id, resumed)``: the id kept in ``directory`` (a resume), else a new one, kept there."""
+    kept = directory / RUN_ID_FILE
+    if kept.is_file() and kept.read_text().strip():
+        return kept.read_text().strip(), True
+    new = "".join(random.SystemRandom().choice(string.ascii_lowercase + string.digits)
+                  for _ in range(8))
+    kept.write_text(new + "\n")
+    return new, False
+
+
 def init_wandb(cfg: DictConfig, directory: Path):
     """Starts a W&B run that mirrors rl_games' TensorBoard summaries.
 
     Tries online when credentials exist, else (or when that fails) offline, with one message.
+    A run resumed in its own folder continues its W&B run (the id kept in the folder,
+    ``resume="allow"``); ``job_type`` is the algorithm, so W&B groups a comparison's runs by it.
     Returns the run, or ``None`` when W&B cannot be used at all; training goes on either way.
     """
     try:
@@ -39,8 +58,13 @@ def init_wandb(cfg: DictConfig, directory: Path):
         config=OmegaConf.to_container(cfg, resolve=True),
         sync_tensorboard=True,
         dir=str(directory),
+        job_type=OmegaConf.select(cfg, "train.params.algo.name"),
     )
     directory.mkdir(parents=True, exist_ok=True)
+    kwargs["id"], resumed = run_id(directory)
+    kwargs["resume"] = "allow"
+    if resumed:
+        print(f"[rlgames_cpo] W&B: continuing run {kwargs['id']} of {directory}")
     mode = os.environ.get("WANDB_MODE", "online" if has_credentials() else "offline")
     reason = "no W&B credentials (WANDB_API_KEY or `wandb login`)"
     if mode != "offline":
