@@ -46,7 +46,7 @@ def load_player(checkpoint: str, block: Optional[int] = None):
     OmegaConf.update(cfg, "train.params.config.num_actors", 1)
     if block is not None:
         OmegaConf.update(cfg, "train.params.config.player.block", block, force_add=True)
-    cfg.update(test=True, checkpoint=str(checkpoint), rl_device="cpu", sim_device="cpu",
+    cfg.update(test=True, checkpoint=str(checkpoint), rl_device="cpu",
                multi_gpu=False, num_envs=1)
     if backend_needs_isaacgym(cfg):
         import isaacgym  # noqa: F401  (before torch builds anything, as train.py does)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from export_checks import exported_actions, onnx_step, player_actions, torchscript_step
 from in_process import run_main
 
 from rlgames_cpo.export import export, load_player, main
@@ -33,54 +34,6 @@ def runs(tmp_path_factory):
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         (found[algo, network],) = (root / name / "nn").glob("last_*.pth")
     return found
-
-
-def player_actions(player, observations, resets) -> np.ndarray:
-    """rl_games' player's deterministic actions over ``observations (T, n, D)``; its LSTM states
-    zeroed for the envs ``resets[t]`` before step t, as its own loop does at an episode's end."""
-    player.has_batch_dimension = True
-    player.batch_size = observations.shape[1]
-    if player.is_rnn:
-        player.init_rnn()
-    actions = []
-    for t, obs in enumerate(observations):
-        if player.is_rnn:
-            for state in player.states:
-                state[:, resets.get(t, []), :] = 0
-        actions.append(player.get_action(obs, is_deterministic=True).numpy())
-    return np.stack(actions)
-
-
-def exported_actions(step, meta, observations, resets) -> np.ndarray:
-    recurrent = "h" in meta["inputs"]
-    states = [np.zeros((meta["inputs"][k][0], observations.shape[1], meta["inputs"][k][2]),
-                       np.float32) for k in ("h", "c")] if recurrent else []
-    actions = []
-    for t, obs in enumerate(observations):
-        for state in states:
-            state[:, resets.get(t, []), :] = 0
-        out = step(obs.numpy(), *states)
-        actions.append(out[0])
-        states = list(out[1:])
-    return np.stack(actions)
-
-
-def onnx_step(path):
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path))
-    names = [i.name for i in session.get_inputs()]
-    return lambda *inputs: session.run(None, dict(zip(names, inputs)))
-
-
-def torchscript_step(path):
-    module = torch.jit.load(str(path))
-
-    def step(*inputs):
-        out = module(*map(torch.from_numpy, inputs))
-        return [o.detach().numpy() for o in (out if isinstance(out, tuple) else (out,))]
-
-    return step
 
 
 @pytest.mark.parametrize("algo, network", CASES, ids=[f"{a}-{n}" for a, n in CASES])
