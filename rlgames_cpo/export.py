@@ -27,19 +27,86 @@ FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}
 
 
 def load_player(checkpoint: str, block: Optional[int] = None):
-    """rl_games' player of ``checkpoint``'s run (its config.yaml), on one env, restored."""
-    from omegaconf import OmegaConf
+    """rl_games' player of ``checkpoint``'s run, restored: a train.py run's (its config.yaml, on
+    one env) or an Isaac Lab run's (its params/agent.yaml; the spaces from the checkpoint)."""
+    run = Path(checkpoint).resolve().parent.parent
+    if not (run / "config.yaml").is_file() and (run / "params" / "agent.yaml").is_file():
+        return _restored(isaaclab_params(run, checkpoint, block), checkpoint)
+    return _restored(train_py_params(run, checkpoint, block), checkpoint)
+
+
+def _restored(params: dict, checkpoint: str):
     from rl_games.torch_runner import Runner
 
     import rlgames_cpo
+
+    runner = Runner()
+    rlgames_cpo.register(runner)
+    runner.load({"params": params})
+    player = runner.create_player()
+    player.restore(str(checkpoint))
+    player.model.eval()
+    return player
+
+
+def isaaclab_params(run: Path, checkpoint: str, block: Optional[int]) -> dict:
+    """An Isaac Lab run's rl_games params (``params/agent.yaml``, as its play loop uses them) on
+    the CPU, with an env of which only the spaces are known: the observation width from the
+    checkpoint's input normaliser, the actions from its ``mu`` layer, the action range from the
+    wrapper's ``clip_actions`` (Isaac Lab's ``RlGamesVecEnvWrapper`` declares that Box)."""
+    import math
+
+    import torch
+    import yaml
+
+    from rlgames_cpo.envs.spaces import box
+
+    params = yaml.safe_load((run / "params" / "agent.yaml").read_text())["params"]
+    model = torch.load(checkpoint, map_location="cpu", weights_only=False)["model"]
+    if "running_mean_std.running_mean" not in model:
+        raise ValueError(f"{checkpoint}: an Isaac Lab checkpoint without an input normaliser "
+                         "(normalize_input: False): its observation width is not known here")
+    num_obs = model["running_mean_std.running_mean"].shape[0]
+    num_actions = model["a2c_network.mu.weight"].shape[0]
+    clip = float(params.get("env", {}).get("clip_actions", math.inf))
+    config = dict(params["config"], num_actors=1, device="cpu", device_name="cpu",
+                  multi_gpu=False, vec_env=SpacesOnly(box(-math.inf, math.inf, (num_obs,)),
+                                                      box(-clip, clip, (num_actions,))))
+    config["env_info"] = config["vec_env"].get_env_info()
+    if block is not None:
+        config["player"] = {**config.get("player", {}), "block": block}
+    return {**params, "config": config}
+
+
+class SpacesOnly:
+    """An rl_games vec env of which only the spaces are known (an Isaac Lab run's: its simulator
+    is not here); the export never steps it."""
+
+    def __init__(self, observation_space, action_space):
+        self.observation_space, self.action_space = observation_space, action_space
+
+    def get_env_info(self) -> dict:
+        return {"observation_space": self.observation_space, "action_space": self.action_space,
+                "agents": 1, "value_size": 1}
+
+    def step(self, actions):
+        raise RuntimeError("exporting a policy steps no env")
+
+    reset = step
+
+
+def train_py_params(run: Path, checkpoint: str, block: Optional[int]) -> dict:
+    """A train.py run's params (its config.yaml) for playing on one env on the CPU."""
+    from omegaconf import OmegaConf
+
     from rlgames_cpo.hydra_setup import register_resolvers
     from rlgames_cpo.launch import check_run, prepare
 
-    saved = Path(checkpoint).resolve().parent.parent / "config.yaml"
+    saved = run / "config.yaml"
     if not saved.is_file():
-        raise FileNotFoundError(f"{checkpoint}: its run folder has no config.yaml ({saved}), "
-                                "which the network is rebuilt from; export a checkpoint in the "
-                                "nn/ folder of the run that wrote it")
+        raise FileNotFoundError(f"{checkpoint}: its run folder has no config.yaml ({saved}) nor "
+                                "Isaac Lab's params/agent.yaml, which the network is rebuilt from; "
+                                "export a checkpoint in the nn/ folder of the run that wrote it")
     register_resolvers()
     cfg = OmegaConf.load(saved)
     OmegaConf.update(cfg, "task.env.numEnvs", 1)
@@ -50,14 +117,7 @@ def load_player(checkpoint: str, block: Optional[int] = None):
                multi_gpu=False, num_envs=1)
     if backend_needs_isaacgym(cfg):
         import isaacgym  # noqa: F401  (before torch builds anything, as train.py does)
-    params = check_run(prepare(cfg))
-    runner = Runner()
-    rlgames_cpo.register(runner)
-    runner.load({"params": params})
-    player = runner.create_player()
-    player.restore(str(checkpoint))
-    player.model.eval()
-    return player
+    return check_run(prepare(cfg))
 
 
 def backend_needs_isaacgym(cfg) -> bool:

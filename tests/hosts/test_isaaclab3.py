@@ -223,3 +223,19 @@ def test_installed_beside_isaac_labs_fork_the_fork_stays_and_isaaclab_trains_cpo
     imported = run(python, "-c", "import rl_games, rlgames_cpo; print(rl_games.__file__); "
                    "print(rlgames_cpo.__file__)", cwd=work).split()
     assert all(str(tmp_path / "venv") in path for path in imported), imported
+
+
+@pytest.mark.parametrize("flavour, task", [("1.6.5", "shadow_ff"), ("fork", "shadow_lstm")])
+def test_isaaclab3_runs_export_and_act_as_the_player(runs, tmp_path, flavour, task):
+    """python -m rlgames_cpo.export on an Isaac Lab run (its params/agent.yaml; no simulator
+    needed): cpo with the asymmetric critic (not exported) and with the LSTM actor, ONNX and
+    TorchScript, against rl_games' player on the same observations (an LSTM reset included)."""
+    from export_checks import largest_difference
+
+    _, folder = runs[flavour, "train", task, "cpo"]
+    checkpoint = min(folder.glob("logs/rl_games/*/*/nn/last_*_ep_2_*.pth"))
+    for fmt in ("onnx", "torchscript"):
+        difference, meta = largest_difference(str(checkpoint), fmt, tmp_path)
+        assert difference < 1e-5, (fmt, difference)
+        assert meta["block"] == 0 and ("h" in meta["inputs"]) is (task == "shadow_lstm")
+        assert meta["inputs"]["obs"] == [None, 42] and meta["outputs"]["actions"] == [None, 20]
