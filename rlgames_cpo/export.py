@@ -63,10 +63,7 @@ def isaaclab_params(run: Path, checkpoint: str, block: Optional[int]) -> dict:
 
     params = yaml.safe_load((run / "params" / "agent.yaml").read_text())["params"]
     model = torch.load(checkpoint, map_location="cpu", weights_only=False)["model"]
-    if "running_mean_std.running_mean" not in model:
-        raise ValueError(f"{checkpoint}: an Isaac Lab checkpoint without an input normaliser "
-                         "(normalize_input: False): its observation width is not known here")
-    num_obs = model["running_mean_std.running_mean"].shape[0]
+    num_obs = observation_width(model, checkpoint)
     num_actions = model["a2c_network.mu.weight"].shape[0]
     clip = float(params.get("env", {}).get("clip_actions", math.inf))
     config = dict(params["config"], num_actors=1, device="cpu", device_name="cpu",
@@ -76,6 +73,19 @@ def isaaclab_params(run: Path, checkpoint: str, block: Optional[int]) -> dict:
     if block is not None:
         config["player"] = {**config.get("player", {}), "block": block}
     return {**params, "config": config}
+
+
+def observation_width(model: dict, checkpoint: str) -> int:
+    """The observation width a checkpoint's network takes: its input normaliser's, else its first
+    layer's input (an LSTM before the MLP, or the MLP) less the block embedding's width."""
+    if "running_mean_std.running_mean" in model:
+        return model["running_mean_std.running_mean"].shape[0]
+    for first in ("a2c_network.rnn.rnn.weight_ih_l0", "a2c_network.actor_mlp.0.weight"):
+        if first in model:
+            embedding = model.get("a2c_network.embedding.table")
+            return model[first].shape[1] - (embedding.shape[1] if embedding is not None else 0)
+    raise ValueError(f"{checkpoint}: neither an input normaliser nor an MLP or LSTM input layer in "
+                     "its model: the observation width is not known here")
 
 
 class SpacesOnly:

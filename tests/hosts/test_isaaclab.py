@@ -191,17 +191,6 @@ def test_isaaclab_spells_every_fix_its_way():
             "agent.params.env.concate_obs_groups=True, its default)") in str(error.value.spelled(ISAACLAB))
 
 
-def test_isaaclab_fork_trains_cpo_through_the_prefix(pydeps, tmp_path):  # noqa: F811
-    """Isaac Lab's rl_games fork (what its installs pin): cpo through the prefix (the fork's own
-    PPO trains in test_isaaclab3.py)."""
-    cpo = run_script("train", pydeps, tmp_path, *train_args("allegro", "cpo"), fork=True)
-    assert cpo.returncode == 0, output(cpo)
-    assert ("[rlgames_cpo] cpo: 6 blocks of 2 envs, the leader first; on Isaac Lab's rl_games "
-            "fork (isaac-sim/rl_games@python3.11, 1.6.1)") in cpo.stdout
-    scalars = read_scalars(run_folder(tmp_path, "allegro") / "summaries")
-    assert "sapg/leader_off_policy_rows" in scalars and "blocks/reward_block_5" in scalars
-
-
 def test_another_rl_games_is_refused_with_one_line(monkeypatch):
     """Neither 1.6.5 nor Isaac Lab's fork (here: 1.6.5 without a method only 1.6.5 has, as
     PyPI's plain 1.6.1 lacks it): refused, naming what is imported and the fix."""
@@ -221,7 +210,8 @@ def test_another_rl_games_is_refused_with_one_line(monkeypatch):
 
 def test_isaaclab_2_agent_option_selects_our_config_through_our_module(pydeps, tmp_path):  # noqa: F811
     """2.x reads --agent before the task prefix is imported: ``python -m rlgames_cpo.isaaclab
-    <script>`` puts our agent configs in the registry first, and needs no prefix."""
+    <script>`` puts our agent configs in the registry first, and needs no prefix. On Isaac Lab's
+    rl_games fork, what its installs pin (the 3.0 tests train every algorithm on it)."""
     args = ["--task", TASKS["shadow_ff"][0], "--agent", "rl_games_cpo_cfg_entry_point",
             "--num_envs", str(NUM_ENVS), "--max_iterations", "2", *CPU]
     result = run_script("train", pydeps, tmp_path, *args, fork=True, through_us=True)

@@ -225,17 +225,27 @@ def test_installed_beside_isaac_labs_fork_the_fork_stays_and_isaaclab_trains_cpo
     assert all(str(tmp_path / "venv") in path for path in imported), imported
 
 
-@pytest.mark.parametrize("flavour, task", [("1.6.5", "shadow_ff"), ("fork", "shadow_lstm")])
-def test_isaaclab3_runs_export_and_act_as_the_player(runs, tmp_path, flavour, task):
+# (flavour, task, algo, obs, actions): Isaac Lab's PPO, sapg, cpo with the asymmetric critic (not
+# exported) and with the LSTM actor and critic
+EXPORTED = [("1.6.5", "allegro", "ppo", 124, 16), ("1.6.5", "anymal", "sapg", 48, 12),
+            ("1.6.5", "shadow_ff", "cpo", 42, 20), ("fork", "shadow_lstm", "cpo", 42, 20)]
+
+
+@pytest.mark.parametrize("flavour, task, algo, num_obs, num_actions", EXPORTED,
+                         ids=["-".join(e[:3]) for e in EXPORTED])
+def test_isaaclab3_runs_export_and_act_as_the_player(runs, tmp_path, flavour, task, algo, num_obs,
+                                                     num_actions):
     """python -m rlgames_cpo.export on an Isaac Lab run (its params/agent.yaml; no simulator
-    needed): cpo with the asymmetric critic (not exported) and with the LSTM actor, ONNX and
-    TorchScript, against rl_games' player on the same observations (an LSTM reset included)."""
+    needed), ONNX and TorchScript, against rl_games' player on the same observations (an LSTM
+    reset included)."""
     from export_checks import largest_difference
 
-    _, folder = runs[flavour, "train", task, "cpo"]
+    _, folder = runs[flavour, "train", task, algo]
     checkpoint = min(folder.glob("logs/rl_games/*/*/nn/last_*_ep_2_*.pth"))
     for fmt in ("onnx", "torchscript"):
         difference, meta = largest_difference(str(checkpoint), fmt, tmp_path)
         assert difference < 1e-5, (fmt, difference)
-        assert meta["block"] == 0 and ("h" in meta["inputs"]) is (task == "shadow_lstm")
-        assert meta["inputs"]["obs"] == [None, 42] and meta["outputs"]["actions"] == [None, 20]
+        assert meta["block"] == (None if algo == "ppo" else 0)
+        assert ("h" in meta["inputs"]) is (task == "shadow_lstm")
+        assert meta["inputs"]["obs"] == [None, num_obs]
+        assert meta["outputs"]["actions"] == [None, num_actions]
