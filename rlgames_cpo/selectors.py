@@ -15,8 +15,9 @@ from typing import Optional
 SELECTORS = ("latest", "best")
 
 
-def _checkpoints(run: Path) -> list:
-    """The finished checkpoints of a run folder, oldest first."""
+def checkpoints_of(run: Path) -> list:
+    """The ``.pth`` files of a run folder's ``nn/`` (or of ``run`` itself, an ``nn/`` folder),
+    oldest first."""
     folder = run / "nn" if (run / "nn").is_dir() else run
     return sorted((p for p in folder.glob("*.pth") if p.is_file()),
                   key=lambda p: (p.stat().st_mtime, p.name))
@@ -26,7 +27,7 @@ def pick(run: Path, selector: str) -> Path:
     """The ``selector`` checkpoint of the run folder ``run``; a clear error when it has none."""
     if not run.is_dir():
         raise FileNotFoundError(f"checkpoint={selector} of {run}: there is no such run folder")
-    found = _checkpoints(run)
+    found = checkpoints_of(run)
     if not found:
         raise FileNotFoundError(f"checkpoint={selector}: {run} has no checkpoint yet (no nn/*.pth; "
                                 "rl_games writes one every save_frequency iterations and at the end)")

@@ -16,6 +16,7 @@ import torch
 from rl_games.algos_torch.torch_ext import AverageMeter
 
 from rlgames_cpo.errors import ConfigError
+from rlgames_cpo.selectors import checkpoints_of
 
 KEY = "rlgames_cpo"
 
@@ -129,10 +130,8 @@ def _looks_like_checkpoint(path: Path) -> bool:
 
 def _others(path: Path) -> str:
     """``e.g. checkpoint=<the newest other checkpoint beside path>``, or ''."""
-    folder = path if path.is_dir() else path.parent
-    folder = folder / "nn" if (folder / "nn").is_dir() else folder
-    found = sorted((p for p in folder.glob("*.pth") if p != path and _looks_like_checkpoint(p)),
-                   key=lambda p: p.stat().st_mtime)
+    found = [p for p in checkpoints_of(path if path.is_dir() else path.parent)
+             if p != path and _looks_like_checkpoint(p)]
     return f", e.g. checkpoint={found[-1]}" if found else ""
 
 
