@@ -11,9 +11,10 @@ c_out``, zeros at an episode's start: the convention rsl_rl and Isaac Lab use fo
 policies). Beside the file, ``<file>.json`` says the sizes, clip ranges, block and checkpoint.
 The critic (and an asymmetric critic) is not exported.
 
-The checkpoint's run folder must hold the ``config.yaml`` train.py wrote: the network is rebuilt
-from it and the player's env built once (one env) for its spaces. onnx and onnxruntime are the
-``export`` extra (``pip install 'rlgames-cpo[export]'``), imported only for ``--format onnx``.
+The network is rebuilt from the checkpoint's run folder: a train.py run's ``config.yaml`` (the
+player's env built once, one env, for its spaces) or an Isaac Lab run's ``params/agent.yaml``
+(the spaces read from the checkpoint, no simulator). onnx and onnxruntime are the ``export``
+extra (``pip install 'rlgames-cpo[export]'``), imported only for ``--format onnx``.
 """
 
 import argparse
@@ -109,6 +110,7 @@ def train_py_params(run: Path, checkpoint: str, block: Optional[int]) -> dict:
     """A train.py run's params (its config.yaml) for playing on one env on the CPU."""
     from omegaconf import OmegaConf
 
+    from rlgames_cpo.hosts import backends
     from rlgames_cpo.hydra_setup import register_resolvers
     from rlgames_cpo.launch import check_run, prepare
 
@@ -125,22 +127,9 @@ def train_py_params(run: Path, checkpoint: str, block: Optional[int]) -> dict:
         OmegaConf.update(cfg, "train.params.config.player.block", block, force_add=True)
     cfg.update(test=True, checkpoint=str(checkpoint), rl_device="cpu",
                multi_gpu=False, num_envs=1)
-    if backend_needs_isaacgym(cfg):
+    if backends.backend_of(cfg) == "isaacgym":
         import isaacgym  # noqa: F401  (before torch builds anything, as train.py does)
     return check_run(prepare(cfg))
-
-
-def backend_needs_isaacgym(cfg) -> bool:
-    from rlgames_cpo.hosts import backends
-
-    return backends.backend_of(cfg) == "isaacgym"
-
-
-def policy_of(player):
-    """The deterministic policy of ``player`` as a module (``rlgames_cpo.adapters.exported``)."""
-    from rlgames_cpo.adapters.exported import DeterministicPolicy
-
-    return DeterministicPolicy.of(player)
 
 
 def export(checkpoint: str, fmt: str, block: Optional[int] = None, out: Optional[str] = None) -> Path:
@@ -148,10 +137,10 @@ def export(checkpoint: str, fmt: str, block: Optional[int] = None, out: Optional
     import torch
 
     from rlgames_cpo import selectors
+    from rlgames_cpo.adapters.exported import DeterministicPolicy
 
     checkpoint = selectors.resolve(checkpoint, None)
-    player = load_player(checkpoint, block)
-    policy = policy_of(player)
+    policy = DeterministicPolicy.of(load_player(checkpoint, block))
     target = Path(out) if out else Path(checkpoint).with_suffix(FORMATS[fmt])
     target.parent.mkdir(parents=True, exist_ok=True)
     example = policy.example_inputs()

@@ -68,8 +68,8 @@ def torchscript_step(path):
 
 
 def largest_difference(checkpoint: str, fmt: str, folder: Path, block=None) -> tuple:
-    """Exports ``checkpoint`` as ``fmt`` into ``folder``; ``(max |exported - player|, meta)``
-    over 6 steps of 3 envs, env 1 starting a new episode at step 3."""
+    """Exports ``checkpoint`` as ``fmt`` into ``folder``; ``(max |exported - player|, meta,
+    the player's actions)`` over 6 steps of 3 envs, env 1 starting a new episode at step 3."""
     import torch
 
     from rlgames_cpo.export import export, load_player
@@ -82,7 +82,7 @@ def largest_difference(checkpoint: str, fmt: str, folder: Path, block=None) -> t
     expected = player_actions(load_player(checkpoint, block), observations, resets)
     step = onnx_step(target) if fmt == "onnx" else torchscript_step(target)
     got = exported_actions(step, meta, observations, resets)
-    return float(np.abs(got - expected).max()), meta
+    return float(np.abs(got - expected).max()), meta, expected
 
 
 if __name__ == "__main__":
@@ -93,6 +93,6 @@ if __name__ == "__main__":
     for checkpoint in sys.argv[2:]:
         for fmt in ("onnx", "torchscript"):
             with tempfile.TemporaryDirectory() as folder:
-                difference, meta = largest_difference(checkpoint, fmt, Path(folder))
+                difference, meta, _ = largest_difference(checkpoint, fmt, Path(folder))
             results[f"{checkpoint}:{fmt}"] = {"difference": difference, "meta": meta}
     Path(sys.argv[1]).write_text(json.dumps(results))

@@ -5,6 +5,7 @@ TorchScript)."""
 import copy
 
 import torch
+from rl_games.algos_torch.players import rescale_actions
 from rl_games.algos_torch.running_mean_std import RunningMeanStd
 
 from rlgames_cpo.core.conditioning import append_block_column
@@ -17,25 +18,25 @@ class DeterministicPolicy(torch.nn.Module):
     then, with ``clip_actions``, ``mu`` clamped to [-1, 1] and rescaled to the action space.
     """
 
-    def __init__(self, model, block, low, high, clip_actions: bool, rnn_shapes: list):
+    def __init__(self, model, num_obs: int, block, low, high, clip_actions: bool,
+                 rnn_shapes: list):
         super().__init__()
         self.model = model
+        self.num_obs = num_obs        # the observation's width, without the block column
         self.block = block
         self.clip_actions = clip_actions
         self.register_buffer("low", torch.as_tensor(low, dtype=torch.float32))
         self.register_buffer("high", torch.as_tensor(high, dtype=torch.float32))
         self.rnn_shapes = rnn_shapes  # (layers, units) of h and c, for an LSTM policy
-        self.num_obs = None           # the observation's width, without the block column
 
     @classmethod
     def of(cls, player) -> "DeterministicPolicy":
         block = getattr(player, "block", None)
         rnn = [(s.shape[0], s.shape[2]) for s in player.model.get_default_rnn_state()] \
             if player.is_rnn else []
-        policy = cls(unscripted(player.model), block, player.actions_low.cpu(), player.actions_high.cpu(),
-                     bool(player.clip_actions), rnn)
-        policy.num_obs = player.obs_shape[0] - (1 if block is not None else 0)
-        return policy.eval()
+        num_obs = player.obs_shape[0] - (1 if block is not None else 0)
+        return cls(unscripted(player.model), num_obs, block, player.actions_low.cpu(),
+                   player.actions_high.cpu(), bool(player.clip_actions), rnn).eval()
 
     def forward(self, obs, *states):
         if self.block is not None:
@@ -43,9 +44,8 @@ class DeterministicPolicy(torch.nn.Module):
         network_input = {"obs": self.model.norm_obs(obs), "is_train": False,
                          "rnn_states": tuple(states) if states else None}
         mu, _, _, out_states = self.model.a2c_network(network_input)
-        actions = mu
-        if self.clip_actions:
-            actions = torch.clamp(mu, -1.0, 1.0) * (self.high - self.low) / 2 + (self.high + self.low) / 2
+        actions = rescale_actions(self.low, self.high, torch.clamp(mu, -1.0, 1.0)) \
+            if self.clip_actions else mu
         return (actions, *out_states) if states else actions
 
     # What an exporter needs to name and size the inputs.

@@ -243,7 +243,7 @@ def test_isaaclab3_runs_export_and_act_as_the_player(runs, tmp_path, flavour, ta
     _, folder = runs[flavour, "train", task, algo]
     checkpoint = min(folder.glob("logs/rl_games/*/*/nn/last_*_ep_2_*.pth"))
     for fmt in ("onnx", "torchscript"):
-        difference, meta = largest_difference(str(checkpoint), fmt, tmp_path)
+        difference, meta, _ = largest_difference(str(checkpoint), fmt, tmp_path)
         assert difference < 1e-5, (fmt, difference)
         assert meta["block"] == (None if algo == "ppo" else 0)
         assert ("h" in meta["inputs"]) is (task == "shadow_lstm")
