@@ -126,6 +126,17 @@ class CpoConfig(Section):
     lambda_adv: float = 0.0      # adversarial diversity reward; 0 builds no discriminator
     weight_max: float = 100.0    # AWAC weight clamp (docs/algorithm.md, CPO forward KL)
     discriminator: DiscriminatorConfig = DiscriminatorConfig()
+    # Beyond the paper (docs/algorithm.md, CPO: lambda_f beyond the paper); both off by default.
+    # A KL target: eps_KL of Eq. 9; > 0 adapts each follower's lambda_f, from lambda_f, once per
+    # iteration by a log-space dual step on its measured KL(pi_F || pi_L).
+    kl_target: float = 0.0
+    kl_target_step: float = 0.1  # log-space step: lambda_f changes by at most a factor e^0.1
+    lambda_f_min: float = 0.02   # bounds of the adapted lambda_f: about 5x either side of the
+    lambda_f_max: float = 2.0    # paper's tables' 0.1-0.5
+    # The paper's heuristic (Sec. 7.2: start weak at 0.5, strengthen) as a schedule: lambda_f
+    # goes linearly to lambda_f_end over lambda_f_frames env steps; 0 frames: no schedule.
+    lambda_f_end: float = 0.0
+    lambda_f_frames: float = 0.0
 
     def __post_init__(self):
         if not isinstance(self.discriminator, DiscriminatorConfig):
@@ -139,6 +150,39 @@ class CpoConfig(Section):
             raise ConfigError(f"cpo.lambda_f={self.lambda_f} must be > 0 (it divides the advantage)")
         if self.weight_max <= 0:
             raise ConfigError(f"cpo.weight_max={self.weight_max} must be > 0")
+        self._check_temperature()
+
+    @property
+    def lambda_f_mode(self) -> str:
+        """``target`` (adapted to ``kl_target``), ``schedule`` or ``fixed``."""
+        if self.kl_target > 0:
+            return "target"
+        return "schedule" if self.lambda_f_frames > 0 else "fixed"
+
+    def _check_temperature(self) -> None:
+        for key in ("kl_target", "lambda_f_end", "lambda_f_frames"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"cpo.{key}={getattr(self, key)} must be >= 0 (0 switches it off)")
+        if (self.lambda_f_end > 0) != (self.lambda_f_frames > 0):
+            raise ConfigError(f"a lambda_f schedule needs both cpo.lambda_f_end (the value it ends "
+                              f"at, > 0) and cpo.lambda_f_frames (the env steps it takes, > 0); got "
+                              f"lambda_f_end={self.lambda_f_end}, lambda_f_frames={self.lambda_f_frames}")
+        if self.kl_target > 0 and self.lambda_f_frames > 0:
+            raise ConfigError(f"cpo.kl_target={self.kl_target} adapts lambda_f, and cpo.lambda_f_end/"
+                              "lambda_f_frames schedule it: choose one (set kl_target=0 or "
+                              "lambda_f_frames=0)")
+        if self.lambda_f_mode != "fixed" and self.beta == 0:
+            raise ConfigError(f"cpo.lambda_f acts only through the forward-KL term, which cpo.beta=0 "
+                              f"switches off, so its {self.lambda_f_mode} would change nothing: set "
+                              "cpo.beta > 0 (the paper's 0.001)")
+        if self.kl_target > 0:
+            if self.kl_target_step <= 0:
+                raise ConfigError(f"cpo.kl_target_step={self.kl_target_step} must be > 0")
+            if not 0 < self.lambda_f_min <= self.lambda_f <= self.lambda_f_max:
+                raise ConfigError(f"cpo.kl_target starts every follower's lambda_f at cpo.lambda_f="
+                                  f"{self.lambda_f}, which must lie in [cpo.lambda_f_min, "
+                                  f"cpo.lambda_f_max] = [{self.lambda_f_min}, {self.lambda_f_max}] "
+                                  "(both > 0): change lambda_f or the bounds")
 
 
 @dataclass(frozen=True)

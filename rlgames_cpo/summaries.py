@@ -43,6 +43,19 @@ DISCRIMINATOR_ACCURACY = "discriminator/accuracy"
 ADVERSARIAL_REWARD_MEAN = "rewards/adversarial_mean"
 # CPO with beta > 0: the forward-KL (AWAC) term, beta_eff times this is added to the loss.
 AWAC_LOSS = "losses/awac_loss"
+# CPO with a lambda_f schedule or KL target (not with a fixed lambda_f, a number of the config).
+KL_TARGET = "coupling/kl_target"   # cpo.kl_target, beside the measured KLs
+
+
+def lambda_f_block(block: int) -> str:
+    """Follower ``block``'s forward-KL temperature in this iteration's update."""
+    return f"coupling/lambda_f_block_{block}"
+
+
+def kl_to_leader_block(block: int) -> str:
+    """``KL(pi_block || pi_L)`` the KL target's dual step used: on the rollout before the update,
+    averaged over ranks (the ``diagnostics/kl_matrix`` column of the leader)."""
+    return f"coupling/kl_to_leader_block_{block}"
 
 
 def term_time(term: str) -> str:
@@ -71,6 +84,9 @@ def dashboard_layout() -> dict:
         "3 coupling": {
             "leader-follower KL (mean, max)": ["Multiline", [r"diagnostics/kl_leader_follower_.*"]],
             "followers whose nearest policy is the leader": ["Multiline", [NEAREST_IS_LEADER_FRAC]],
+            "each follower's KL to the leader, and the target": ["Multiline", [
+                r"coupling/kl_to_leader_block_\d+", KL_TARGET]],
+            "each follower's lambda_f": ["Multiline", [r"coupling/lambda_f_block_\d+"]],
             "discriminator": ["Multiline", [DISCRIMINATOR_LOSS, DISCRIMINATOR_ACCURACY]]},
         "4 losses": {
             "each term": ["Multiline", [r"losses/.*"]]},

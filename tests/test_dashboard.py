@@ -24,9 +24,11 @@ TERMS = ("ForwardKl", "AdversarialReward")  # cpo's active terms at these settin
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("dashboard")
     result = run_main("task=EnvpoolPendulum", "train=EnvpoolPendulumCPO", "num_envs=8",
+                      "task.env.maxEpisodeSteps=5",
                       "rl_device=cpu", "max_iterations=3", "train.params.config.horizon_length=8",
                       "train.params.config.minibatch_size_per_env=4",
-                      "train.params.config.cpo.lambda_adv=0.01", f"train_dir={root}",
+                      "train.params.config.cpo.lambda_adv=0.01",
+                      "+train.params.config.cpo.kl_target=0.01", f"train_dir={root}",
                       "experiment=d")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return root / "d"
@@ -85,3 +87,15 @@ def test_each_term_has_its_time_beside_the_rollout_and_the_learner(run):
     for term in TERMS:  # a term's share lies within the iteration's learner + rollout time
         assert (scalars[summaries.term_time(term)][1] < learner + scalars[summaries.ROLLOUT_TIME][1]).all()
     assert not any(tag.startswith("time/term_ReverseKl") for tag in scalars)  # lambda_r = 0: inactive
+
+
+def test_every_chart_shows_a_logged_scalar(run):
+    """A run with every CPO term and the KL target on: no chart of the dashboard stays empty (a
+    renamed tag would leave its chart blank without an error anywhere)."""
+    from rlgames_cpo.compare.runs import read_scalars
+
+    logged = set(read_scalars(run / "summaries"))
+    for category, charts in summaries.dashboard_layout().items():
+        for chart, (_, patterns) in charts.items():
+            for pattern in patterns:
+                assert any(re.fullmatch(pattern, tag) for tag in logged), (category, chart, pattern)

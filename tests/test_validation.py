@@ -29,6 +29,23 @@ def check(*overrides):
     ("+train.params.config.cpo.discriminator.reward=public",
      r"cpo.discriminator.reward='public': use corrected \(the default\) or reference"),
     ("+train.params.config.diagnostics.every=-1", r"diagnostics.every=-1 must be >= 0"),
+    # lambda_f beyond the paper: a KL target or a schedule, not both, and only with the term on
+    ("+train.params.config.cpo.kl_target=-0.1", r"cpo.kl_target=-0.1 must be >= 0"),
+    ("+train.params.config.cpo.lambda_f_end=0.1",
+     r"a lambda_f schedule needs both cpo.lambda_f_end .* and cpo.lambda_f_frames"),
+    ("+train.params.config.cpo.lambda_f_frames=1e6",
+     r"a lambda_f schedule needs both .* lambda_f_end=0.0, lambda_f_frames=1000000.0"),
+    ("+train.params.config.cpo.kl_target=0.05 +train.params.config.cpo.lambda_f_end=0.1 "
+     "+train.params.config.cpo.lambda_f_frames=1e6", r"cpo.kl_target=0.05 adapts lambda_f, and "
+     r"cpo.lambda_f_end/lambda_f_frames schedule it: choose one"),
+    ("+train.params.config.cpo.kl_target=0.05 train.params.config.cpo.beta=0",
+     r"cpo.lambda_f acts only through the forward-KL term, which cpo.beta=0 switches off, so its "
+     r"target would change nothing: set cpo.beta > 0"),
+    ("+train.params.config.cpo.kl_target=0.05 train.params.config.cpo.lambda_f=5",
+     r"cpo.kl_target starts every follower's lambda_f at cpo.lambda_f=5, which must lie in "
+     r"\[cpo.lambda_f_min, cpo.lambda_f_max\] = \[0.02, 2.0\]"),
+    ("+train.params.config.cpo.kl_target=0.05 +train.params.config.cpo.kl_target_step=0",
+     r"cpo.kl_target_step=0 must be > 0"),
     # rl_games keys we rely on
     ("train.params.config.horizon_length=0",
      r"train.params.config.horizon_length=0 must be a positive integer: e.g. "
@@ -58,7 +75,7 @@ def check(*overrides):
 ])
 def test_a_bad_value_is_named_with_a_fix(override, message):
     with pytest.raises(ValueError, match=message):
-        check("task=EnvpoolAnt", "train=EnvpoolAntCPO", override)
+        check("task=EnvpoolAnt", "train=EnvpoolAntCPO", *override.split(" "))
 
 
 def test_sequences_of_zero_length_are_refused():

@@ -53,14 +53,19 @@ def rollout_diagnostics(agent, rollout) -> tuple:
             stats[summaries.is_ratio_deviation_block(b)] = deviations[-1]
     if deviations:
         stats[summaries.IS_RATIO_DEVIATION] = sum(deviations) / len(deviations)
-    sample = kl_sample(agent, rollout)
-    policies = [agent.policy_under(sample, b) for b in range(num_blocks)]
-    kl = diagnostics.kl_matrix(torch.stack([p["mus"] for p in policies]),
-                               torch.stack([p["sigmas"] for p in policies]))
+    kl = kl_of_rollout(agent, rollout)
     if num_blocks > 1:
         stats.update({f"diagnostics/{k}": v
                       for k, v in diagnostics.leader_follower_summary(kl).items()})
-    return stats, kl.cpu()
+    return stats, kl
+
+
+def kl_of_rollout(agent, rollout) -> torch.Tensor:
+    """The inter-policy KL matrix ``(M, M)`` (on the CPU) on a random subset of the rollout."""
+    sample = kl_sample(agent, rollout)
+    policies = [agent.policy_under(sample, b) for b in range(agent.sapg.num_blocks)]
+    return diagnostics.kl_matrix(torch.stack([p["mus"] for p in policies]),
+                                 torch.stack([p["sigmas"] for p in policies])).cpu()
 
 
 def write(agent, epoch_num: int, frame: int) -> None:

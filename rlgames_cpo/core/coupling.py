@@ -14,12 +14,13 @@ def beta_eff(beta: float, num_blocks: int, off_policy_ratio: int) -> float:
     return beta * (num_blocks - 1) / (num_blocks + off_policy_ratio)
 
 
-def awac_weights(advantages: torch.Tensor, lambda_f: float, weight_max: float) -> torch.Tensor:
-    """``w = min(exp(A / lambda_f), weight_max)``, without gradient (Eq. 10)."""
+def awac_weights(advantages: torch.Tensor, lambda_f, weight_max: float) -> torch.Tensor:
+    """``w = min(exp(A / lambda_f), weight_max)``, without gradient (Eq. 10); ``lambda_f`` a
+    number or one per row."""
     return torch.exp(advantages.detach() / lambda_f).clamp(max=weight_max)
 
 
-def awac_loss(log_prob: torch.Tensor, advantages: torch.Tensor, lambda_f: float,
+def awac_loss(log_prob: torch.Tensor, advantages: torch.Tensor, lambda_f,
               weight_max: float) -> torch.Tensor:
     """Mean of ``-w * log pi_F(a|s)`` over AWAC rows (leader samples under a follower's index).
 

@@ -79,3 +79,25 @@ def test_the_forward_kl_term_pulls_followers_towards_the_leaders_actions(make_ag
     weights = coupling.awac_weights(awac["advantages"], 0.5, 100.0)
     # the weighted log-likelihood of the leader's actions, the quantity the term maximises
     assert ((weights * (after - before)).sum() / weights.sum()).item() > 1e-4
+
+
+def test_each_awac_row_is_weighted_with_its_own_followers_lambda_f(make_agent):
+    """With a KL target every follower has its own temperature: the term's loss on AWAC rows of
+    followers 1 and 2 is ``beta_eff * mean(-w log pi_F)`` with ``w = min(exp(A / lambda_f of the
+    row's follower), weight_max)``, not one temperature for all."""
+    agent = make_agent(*COUPLED, "+train.params.config.cpo.kl_target=0.01", algo="cpo")
+    run_epoch(agent)
+    term = term_of(agent, ForwardKl)
+    term.lambda_f[:] = torch.tensor([9.0, 0.3, 1.5])  # the leader's [0] is never read
+    awac = {k: v[agent.dataset.values_dict["kind"] == rows.AWAC]
+            for k, v in agent.dataset.values_dict.items() if torch.is_tensor(v)}
+    followers = awac["obs"][:, -1].round().long()
+    assert set(followers.tolist()) == {1, 2}
+    per_row = torch.tensor([0.3, 1.5])[followers - 1]
+    expected = term.beta_eff * coupling.awac_loss(log_prob(agent, awac), awac["advantages"],
+                                                  per_row, weight_max=100.0)
+    loss, _, _ = objective(agent, awac)
+    torch.testing.assert_close(loss, expected.detach())
+    one_temperature = term.beta_eff * coupling.awac_loss(log_prob(agent, awac), awac["advantages"],
+                                                         0.3, weight_max=100.0)
+    assert not torch.allclose(loss, one_temperature.detach())

@@ -17,8 +17,13 @@ from restorable_runs import CPO, NETWORKS, restorable_env, scalars
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 FORK = REPO.parent / "shared" / "fixtures" / "isaaclab-rl_games-fork"
-# (flavour, network): every network on 1.6.5; on the fork those whose checkpoints differ
-CASES = [("1.6.5", network) for network in sorted(NETWORKS)] + [
+# The KL target's multipliers, adapted every iteration: the resumed run continues from the
+# checkpoint's, not from cpo.lambda_f (a target above the KLs here: each step is unclipped).
+KL_TARGET = ["+train.params.config.cpo.kl_target=0.5", "+train.params.config.cpo.kl_target_step=0.3"]
+SETTINGS = {**NETWORKS, "kl_target": KL_TARGET}
+# (flavour, setting): every network and the KL target on 1.6.5; on the fork the networks whose
+# checkpoints differ
+CASES = [("1.6.5", setting) for setting in sorted(SETTINGS)] + [
     ("fork", "central"), ("fork", "lstm_central")]
 
 from rlgames_cpo import summaries
@@ -36,7 +41,7 @@ def runs(tmp_path_factory):
         commands = {}
         for network in (n for f, n in CASES if f == flavour):
             folder = root / flavour / network
-            common = [*CPO, *NETWORKS[network], f"train_dir={folder}"]
+            common = [*CPO, *SETTINGS[network], f"train_dir={folder}"]
             commands[f"{network}/full"] = [*common, "experiment=full", "max_iterations=4"]
             commands[f"{network}/first"] = [*common, "experiment=first", "max_iterations=2"]
             commands[f"{network}/resumed"] = [
@@ -68,6 +73,12 @@ def test_cpo_resume_logs_what_an_uninterrupted_run_logs(runs, flavour, network):
     # the frames before them)
     tags = ["losses/a_loss", "losses/c_loss", "losses/entropy", "info/last_lr",
             summaries.AWAC_LOSS, summaries.DISCRIMINATOR_LOSS, summaries.ESS_RATE, "rewards/step"]
+    if network == "kl_target":  # the multipliers moved every iteration, and are saved
+        tags += [summaries.lambda_f_block(b) for b in (1, 2, 3)]
+        lambda_f = [full[summaries.lambda_f_block(1)][i * frames_per_iteration] for i in range(4)]
+        assert 0.2 < lambda_f[0] < lambda_f[1] < lambda_f[2] < lambda_f[3]
+        saved = torch.load(checkpoint, weights_only=False)["cpo_lambda_f"]
+        assert saved[1].item() == pytest.approx(lambda_f[1])
     for tag in tags + (["losses/cval_loss"] if "central" in network else []):
         assert later <= set(full[tag]), tag
     assert set(resumed) == set(full)

@@ -67,13 +67,16 @@ def test_two_cpu_ranks_train_one_policy(repo, tmp_path, algo):
     assert "frames 4.1k" in result.stdout  # 2 ranks x 16 envs x 64 steps per iteration
 
 
-def test_two_cpu_ranks_train_one_cpo_with_an_asymmetric_critic_and_a_discriminator(repo, tmp_path):
+def test_two_cpu_ranks_train_one_cpo_with_an_asymmetric_critic_a_discriminator_and_a_kl_target(
+        repo, tmp_path):
     # rl_games' own multi-GPU code for the critic is NCCL/CUDA only; ours runs on gloo too (the
     # same PpoAgent code serves PPO's critic)
     result = torchrun(repo, str(HERE / "torchrun_ranks.py"), str(tmp_path), "multi_gpu=True",
                       "task=EnvpoolLeapCube", "train=EnvpoolLeapCubeCPO",
                       "train.params.config.cpo.lambda_adv=0.01",
                       "+train.params.config.cpo.discriminator.units=[32]",
+                      # above every KL here, so each rank's step would differ unless averaged
+                      "+train.params.config.cpo.kl_target=1.0",
                       "num_envs=8", "max_iterations=2", "train.params.config.horizon_length=16",
                       "train.params.config.minibatch_size_per_env=8",
                       "train.params.config.central_value_config.minibatch_size_per_env=8",
@@ -83,8 +86,11 @@ def test_two_cpu_ranks_train_one_cpo_with_an_asymmetric_critic_and_a_discriminat
     assert not torch.equal(ranks[0]["obs"], ranks[1]["obs"])
     assert ranks[0]["followers"] == ranks[1]["followers"] and len(ranks[0]["followers"]) == 2
     for key in ("model", "optimizer", "central_value", "central_value_optimizer",
-                "discriminator", "discriminator_optimizer"):
+                "discriminator", "discriminator_optimizer", "cpo_lambda_f"):
         assert_same(ranks[0][key], ranks[1][key], key)
+    # every follower's multiplier moved, by the same dual steps on the ranks' mean KL
+    lambda_f = ranks[0]["cpo_lambda_f"][1:]
+    assert (lambda_f > 0.2).all() and len(set(lambda_f.tolist())) == len(lambda_f)
     # the critic's states normaliser saw both ranks' states
     count = ranks[0]["central_value"]["model.running_mean_std.count"].item()
     assert count > 8 * 16 + 1
