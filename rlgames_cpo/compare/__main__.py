@@ -3,9 +3,12 @@
     python -m rlgames_cpo.compare --runs "runs/EnvpoolAnt_*" --out report/           # report
     python -m rlgames_cpo.compare --task EnvpoolAnt --algos ppo sapg cpo --seeds 0 1 2 \\
         --max-iterations 100 --out report/ [hydra overrides ...]                   # launch
+    python -m rlgames_cpo.compare --runs "runs/lf*/*" --arms cpo.lambda_f --out report/  # arms
 
---runs reports on existing runs (no training). --task launches: it trains (``python -m
-rlgames_cpo``, what train.py runs; so it works from an installed wheel too) once per
+--runs reports on existing runs (no training); with --arms, settings of one algorithm (e.g.
+cpo.lambda_f) are compared, each a row, where without it runs that differ in a setting are
+refused. --task launches: it trains (``python -m rlgames_cpo``, what train.py runs; so it works
+from an installed wheel too) once per
 (algorithm, seed) with train=<configs><ALGO> (EnvpoolAntPPO, EnvpoolAntSAPG, EnvpoolAntCPO;
 <configs> is --configs, by default the task), experiment=<configs>_<algo>_s<seed> and
 wandb_group=<configs>_compare; for ppo it takes <configs>PPOPaper where we ship one (the paper's
@@ -23,7 +26,7 @@ import sys
 from pathlib import Path
 
 from rlgames_cpo.compare.report import write_report
-from rlgames_cpo.compare.runs import RunError, incomparable, load_run
+from rlgames_cpo.compare.runs import RunError, as_arms, incomparable, load_run
 from rlgames_cpo.hydra_setup import CFG_DIR
 from rlgames_cpo.run_folder import newest_checkpoint
 
@@ -131,6 +134,9 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, help="env steps for the final table "
                         "(default: the smallest last step of the complete runs)")
     parser.add_argument("--diagnostics-step", type=float, help="env steps for the IS/ESS table")
+    parser.add_argument("--arms", nargs="+", metavar="KEY", default=[],
+                        help="compare settings of one algorithm as arms: its runs grouped by "
+                        "these config keys (e.g. cpo.lambda_f cpo.kl_target), each group a row")
     args, overrides = parser.parse_known_args(argv)
     if bool(args.runs) == bool(args.task):
         parser.error("give --runs (report on existing runs) or --task (launch a grid), not both")
@@ -149,6 +155,8 @@ def main(argv=None):
                      "folder (new or existing), e.g. --out report/")
     paths = expand(args.runs) if args.runs else launch(args, overrides)
     runs = load_runs(paths)
+    if args.arms:
+        runs = as_arms(runs, args.arms)
     problem = incomparable(runs)
     if problem:
         raise SystemExit(f"[compare] {problem}")

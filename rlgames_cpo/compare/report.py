@@ -2,6 +2,7 @@
 ``summary.json`` (CPO paper Fig. 3, Tables 1-2, Fig. 4)."""
 
 import json
+import re
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -49,12 +50,14 @@ def final_performance(runs, budget: float) -> dict:
 
 
 def diagnostics_table(runs, step: float) -> dict:
-    """Per algorithm: mean IS-ratio deviation and ESS rate at ``step`` (paper Table 2)."""
+    """Per algorithm: mean IS-ratio deviation and ESS rate at ``step`` (paper Table 2), and the
+    followers' mean KL to the leader there."""
     table = {}
     for algo, group in by_algo(runs).items():
         row = {}
         for name, tag in (("is_ratio_deviation", summaries.IS_RATIO_DEVIATION),
-                          ("ess_rate", summaries.ESS_RATE)):
+                          ("ess_rate", summaries.ESS_RATE),
+                          ("kl_leader_follower_mean", summaries.KL_LEADER_FOLLOWER_MEAN)):
             values = [v for v in (stats.value_at(*run.curve(tag), step) for run in group)
                       if not np.isnan(v)]
             row[name] = float(np.mean(values)) if values else None
@@ -76,11 +79,13 @@ def markdown_final(table: dict, budget: float) -> str:
 
 
 def markdown_diagnostics(table: dict, step: float) -> str:
-    lines = [f"IS-ratio deviation and ESS rate at {step:,.0f} env steps (mean over seeds)", "",
-             "| algorithm | IS deviation | ESS rate |", "|---|---|---|"]
-    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
+    lines = [f"IS-ratio deviation, ESS rate and the followers' mean KL to the leader at "
+             f"{step:,.0f} env steps (mean over seeds)", "",
+             "| algorithm | IS deviation | ESS rate | KL(pi_F \\|\\| pi_L) |", "|---|---|---|---|"]
+    fmt = lambda v: "n/a" if v is None else f"{v:.3g}" if v < 0.01 else f"{v:.3f}"
     for algo, row in table.items():
-        lines.append(f"| {algo} | {fmt(row['is_ratio_deviation'])} | {fmt(row['ess_rate'])} |")
+        lines.append(f"| {algo} | {fmt(row['is_ratio_deviation'])} | {fmt(row['ess_rate'])} | "
+                     f"{fmt(row['kl_leader_follower_mean'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -120,7 +125,7 @@ def kl_snapshots(runs, out: Path, count: int = 3) -> list:
         picks = np.unique(np.linspace(0, len(run.kl_matrices) - 1, count).round().astype(int))
         for i in picks:
             record = run.kl_matrices[i]
-            path = out / f"kl_{algo}_epoch{record['epoch']}.png"
+            path = out / f"kl_{re.sub(r'[^A-Za-z0-9_.=-]+', '_', algo)}_epoch{record['epoch']}.png"
             plot_kl_matrix(record["kl"], path, f"{algo}, epoch {record['epoch']}")
             written.append(path.name)
     return written

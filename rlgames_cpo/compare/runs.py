@@ -1,5 +1,6 @@
 """Reading finished (or unfinished) runs: their config and their TensorBoard summaries."""
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +102,31 @@ def incomparable(runs) -> str:
             return (f"the {algo} runs are not seeds of one setting: they differ in "
                     f"{', '.join(differ[:6])}{' ...' if len(differ) > 6 else ''} ({shown}). "
                     "Seeds of one algorithm must share the task, the network and "
-                    f"train.params.config (all but {', '.join(NOT_COMPARED)}): report them apart")
+                    f"train.params.config (all but {', '.join(NOT_COMPARED)}): report them apart, "
+                    f"or compare the settings as arms: --arms {' '.join(differ[:6])}")
     return ""
+
+
+def as_arms(runs, keys) -> list:
+    """``runs`` with each algorithm's runs split into arms by the values of the setting ``keys``
+    (``cpo.lambda_f`` names ``config.cpo.lambda_f``), labelled ``cpo lambda_f=0.5``; the seeds of
+    an arm must still share every other setting. A key a run lacks is left out of its label."""
+    known = sorted({key for run in runs for key in run.setting})
+    full = []
+    for key in keys:
+        matches = [k for k in known if k == key or k.endswith("." + key)]
+        if len(matches) != 1:
+            close = [k for k in known if key.split(".")[-1] in k][:6]
+            raise SystemExit(f"[compare] --arms {key}: " + (
+                f"names {len(matches)} settings ({', '.join(matches)}): give the full one"
+                if matches else "no run has this setting" + (
+                    f"; close: {', '.join(close)}" if close else "")))
+        full.append(matches[0])
+    armed = []
+    for run in runs:
+        label = " ".join(f"{k.split('.')[-1]}={run.setting[k]}" for k in full if k in run.setting)
+        armed.append(dataclasses.replace(run, algo=f"{run.algo} {label}".strip()))
+    return armed
 
 
 class RunError(ValueError):

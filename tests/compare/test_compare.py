@@ -209,3 +209,39 @@ def test_runs_of_other_tasks_or_settings_are_not_pooled_as_seeds(tmp_path, capsy
     main(["--runs", str(tmp_path / "c" / "*"), "--out", str(tmp_path / "r")])
     assert ("[compare] final performance at 200 env steps (the smallest last step of the "
             "complete runs; --budget sets another)") in capsys.readouterr().out
+
+
+def test_settings_of_one_algorithm_compare_as_arms(tmp_path):
+    """Issue 25: fixed lambda_f values against a KL target, each arm a row of the tables, its
+    seeds still required to share everything else."""
+    kl = {"diagnostics/kl_leader_follower_mean": 0.02}
+    for seed in (0, 1):
+        fake_run(tmp_path / "a", f"lf05_s{seed}", "cpo", seed, [1.0, 2.0 + seed], 100, 2, kl,
+                 cpo={"lambda_f": 0.5})
+        fake_run(tmp_path / "a", f"lf01_s{seed}", "cpo", seed, [1.0, 6.0 + seed], 100, 2, kl,
+                 cpo={"lambda_f": 0.1})
+        fake_run(tmp_path / "a", f"target_s{seed}", "cpo", seed, [1.0, 4.0 + seed], 100, 2, kl,
+                 cpo={"lambda_f": 0.2, "kl_target": 0.03})
+    runs = str(tmp_path / "a" / "*")
+    with pytest.raises(SystemExit, match=r"the cpo runs are not seeds of one setting: they differ in "
+                                         r"config.cpo.kl_target, config.cpo.lambda_f .* or compare "
+                                         r"the settings as arms: --arms config.cpo.kl_target "
+                                         r"config.cpo.lambda_f"):
+        main(["--runs", runs, "--out", str(tmp_path / "r")])
+    main(["--runs", runs, "--arms", "cpo.lambda_f", "cpo.kl_target", "--out", str(tmp_path / "r")])
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    final = summary["final_performance"]
+    assert sorted(final) == ["cpo lambda_f=0.1", "cpo lambda_f=0.2 kl_target=0.03",
+                             "cpo lambda_f=0.5"]
+    assert final["cpo lambda_f=0.1"]["values"] == [6.0, 7.0]
+    assert final["cpo lambda_f=0.2 kl_target=0.03"]["mean"] == pytest.approx(4.5)
+    assert summary["diagnostics"]["cpo lambda_f=0.5"]["kl_leader_follower_mean"] == pytest.approx(0.02)
+    assert "| cpo lambda_f=0.5 | n/a | n/a | 0.020 |" in (tmp_path / "r" / "diagnostics.md").read_text()
+    # an arm's seeds must still share the rest; a key no run has is named
+    fake_run(tmp_path / "a", "lf05_s2", "cpo", 2, [1.0, 2.0], 100, 2, cpo={"lambda_f": 0.5},
+             gamma=0.9)
+    with pytest.raises(SystemExit, match=r"the cpo lambda_f=0.5 runs are not seeds of one "
+                                         r"setting: they differ in config.gamma"):
+        main(["--runs", runs, "--arms", "cpo.lambda_f", "cpo.kl_target", "--out", str(tmp_path / "r")])
+    with pytest.raises(SystemExit, match=r"--arms cpo.lambda_r: no run has this setting"):
+        main(["--runs", runs, "--arms", "cpo.lambda_r", "--out", str(tmp_path / "r")])
