@@ -98,3 +98,14 @@ def test_lambda_f_follows_its_kl_target_or_schedule(train_py, tmp_path, setting,
 def test_a_fixed_lambda_f_logs_no_temperature(train_py, tmp_path):
     train_py(*PENDULUM, "max_iterations=1", f"train_dir={tmp_path}", "experiment=f")
     assert not any(tag.startswith("coupling/") for tag in read_scalars(tmp_path / "f" / "summaries"))
+
+
+def test_the_kl_target_measures_its_own_kl_when_the_diagnostics_are_off(train_py, tmp_path):
+    train_py(*PENDULUM, "+train.params.config.diagnostics.every=0",
+             "+train.params.config.cpo.kl_target=1e-9", f"train_dir={tmp_path}", "experiment=o")
+    scalars = read_scalars(tmp_path / "o" / "summaries")
+    assert summaries.KL_LEADER_FOLLOWER_MEAN not in scalars  # no diagnostics ran
+    assert (scalars[summaries.kl_to_leader_block(2)][1] > 0).all()
+    # every iteration one full step down from 0.2 (the error clipped at 1)
+    expected = [0.2 * math.exp(-0.1 * i) for i in (1, 2, 3, 4)]
+    assert scalars[summaries.lambda_f_block(2)][1].tolist() == pytest.approx(expected, rel=1e-5)
