@@ -35,3 +35,32 @@ def test_iteration_cost_paper_scale_mode_prints_its_table_at_a_small_n():
     rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()
             if line.startswith(("ppo ", "cpo_disc "))}
     assert rows["ppo"][-1] == "1.000" and float(rows["cpo_disc"][4]) > 0  # its discriminator trained
+
+
+def test_kl_target_evidence_chooses_eps_by_its_rule(tmp_path, monkeypatch, capsys):
+    """benchmarks/kl_target_evidence.py on runs written here: per task the median over seeds of
+    the end KL (the mean over the last third of the iterations), then the geometric mean."""
+    import runpy
+
+    from tensorboardX import SummaryWriter
+
+    def arm(name, kls, lambda_f=None):
+        for seed, kl in enumerate(kls):
+            writer = SummaryWriter(str(tmp_path / name / f"s{seed}" / "summaries"))
+            for step, value in enumerate([9.0, 9.0, kl]):  # only the last third counts
+                writer.add_scalar("diagnostics/kl_leader_follower_mean", value, step)
+                writer.add_scalar("diagnostics/is_ratio_deviation", 0.5, step)
+                writer.add_scalar("diagnostics/ess_rate", 0.75, step)
+                if lambda_f:
+                    writer.add_scalar("coupling/lambda_f_block_1", lambda_f, step)
+            writer.close()
+        return str(tmp_path / name)
+
+    a, b = arm("a", [0.1, 0.4, 0.2]), arm("b", [0.05, 0.05, 0.05], lambda_f=0.3)
+    monkeypatch.setattr(sys, "argv", ["kl_target_evidence.py", a, b, "--eps-from", a, b])
+    runpy.run_path(str(REPO / "benchmarks" / "kl_target_evidence.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "median 0.2" in out and "median 0.05" in out
+    assert "eps_KL = geometric mean 0.1, to one significant figure: 0.1" in out  # sqrt(0.2 * 0.05)
+    assert "| a | 3 | 0.2 (0.1-0.4) | 0.500 | 0.750 | fixed |" in out
+    assert "| b | 3 | 0.05 (0.05-0.05) | 0.500 | 0.750 | 0.3 |" in out

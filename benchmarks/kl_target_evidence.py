@@ -1,0 +1,78 @@
+"""The figures behind cpo.kl_target in docs/results.md ("A KL target instead of lambda_f"): per
+arm (a folder of seeds, as `python -m rlgames_cpo.compare --train-dir` leaves it), what each seed
+ends at, averaged over the last third of its iterations (one iteration's value is noisy): the
+followers' mean KL to the leader, the leader's IS-ratio deviation and ESS rate, and, in the
+target arms, the followers' mean lambda_f.
+
+    python benchmarks/kl_target_evidence.py runs/kltarget/mc_lf0.5 runs/kltarget/mc_target ...
+    python benchmarks/kl_target_evidence.py --eps-from runs/kltarget/mc_lf0.2 runs/kltarget/hum_lf0.2
+
+--eps-from prints the one eps_KL of the target arms, by the rule fixed before the fixed arms
+ran: per task, the median over seeds of the end KL of the paper's default lambda_f (0.2); the
+geometric mean of the tasks' values; one significant figure.
+"""
+
+import argparse
+import math
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+from rlgames_cpo import summaries
+from rlgames_cpo.compare.runs import read_scalars
+
+
+def end_value(scalars: dict, tag: str) -> float:
+    """The mean of ``tag`` over the last third of the run's logged iterations."""
+    values = scalars[tag][1]
+    return float(np.mean(values[-max(len(values) // 3, 1):]))
+
+
+def end_lambda_f(scalars: dict) -> float:
+    tags = [t for t in scalars if t.startswith("coupling/lambda_f_block_")]
+    return float(np.mean([end_value(scalars, t) for t in tags])) if tags else math.nan
+
+
+def arm_rows(arm: Path) -> list:
+    rows = []
+    for run in sorted(p for p in arm.iterdir() if (p / "summaries").is_dir()):
+        scalars = read_scalars(run / "summaries")
+        rows.append({"run": run.name,
+                     "kl": end_value(scalars, summaries.KL_LEADER_FOLLOWER_MEAN),
+                     "is_deviation": end_value(scalars, summaries.IS_RATIO_DEVIATION),
+                     "ess_rate": end_value(scalars, summaries.ESS_RATE),
+                     "lambda_f": end_lambda_f(scalars)})
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("arms", nargs="*", type=Path)
+    parser.add_argument("--eps-from", nargs="+", type=Path, metavar="ARM")
+    args = parser.parse_args()
+    if args.eps_from:
+        medians = []
+        for arm in args.eps_from:
+            kls = [row["kl"] for row in arm_rows(arm)]
+            medians.append(statistics.median(kls))
+            print(f"{arm}: end KL per seed {', '.join(f'{v:.3g}' for v in kls)}; "
+                  f"median {medians[-1]:.3g}")
+        eps = math.exp(sum(map(math.log, medians)) / len(medians))
+        print(f"eps_KL = geometric mean {eps:.3g}, to one significant figure: {eps:.1g}")
+    if args.arms:
+        print("| arm | seeds | end KL(pi_F \\|\\| pi_L): median (min-max) | IS deviation | "
+              "ESS rate | lambda_f |")
+        print("|---|---|---|---|---|---|")
+        for arm in args.arms:
+            rows = arm_rows(arm)
+            kls = [r["kl"] for r in rows]
+            lambda_f = np.mean([r["lambda_f"] for r in rows])
+            print(f"| {arm.name} | {len(rows)} | {statistics.median(kls):.3g} ({min(kls):.3g}-"
+                  f"{max(kls):.3g}) | {np.mean([r['is_deviation'] for r in rows]):.3f} | "
+                  f"{np.mean([r['ess_rate'] for r in rows]):.3f} | "
+                  + ("fixed" if math.isnan(lambda_f) else f"{lambda_f:.3g}") + " |")
+
+
+if __name__ == "__main__":
+    main()
