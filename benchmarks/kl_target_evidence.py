@@ -6,6 +6,10 @@ target arms, the followers' mean lambda_f.
 
     python benchmarks/kl_target_evidence.py runs/kltarget/mc_lf0.5 runs/kltarget/mc_target ...
     python benchmarks/kl_target_evidence.py --eps-from runs/kltarget/mc_lf0.2 runs/kltarget/hum_lf0.2
+    python benchmarks/kl_target_evidence.py runs/kltarget/mc_* --plot kl.png --title MountainCar
+
+--plot draws, per arm, the median over seeds of the followers' mean KL to the leader against env
+steps, and each target arm's mean lambda_f.
 
 --eps-from prints the one eps_KL of the target arms, by the rule fixed before the fixed arms
 ran: per task, the median over seeds of the end KL of the paper's default lambda_f (0.2); the
@@ -46,11 +50,42 @@ def arm_rows(arm: Path) -> list:
     return rows
 
 
+def plot(arms, path: Path, title: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (kl_ax, lambda_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    for arm in arms:
+        runs = [read_scalars(p / "summaries") for p in sorted(arm.iterdir())
+                if (p / "summaries").is_dir()]
+        steps = runs[0][summaries.KL_LEADER_FOLLOWER_MEAN][0]
+        kls = np.median([r[summaries.KL_LEADER_FOLLOWER_MEAN][1][:len(steps)] for r in runs], axis=0)
+        line, = kl_ax.plot(steps, kls, label=arm.name)
+        tags = [t for t in runs[0] if t.startswith("coupling/lambda_f_block_")]
+        if tags:
+            lambda_f = np.median([np.mean([r[t][1][:len(steps)] for t in tags], axis=0)
+                                  for r in runs], axis=0)
+            lambda_ax.plot(steps, lambda_f, color=line.get_color(), label=arm.name)
+            target = runs[0][summaries.KL_TARGET][1][0]
+            kl_ax.axhline(target, color=line.get_color(), linestyle=":", label=f"target {target:g}")
+    kl_ax.set(yscale="log", xlabel="environment steps", title="KL(pi_F || pi_L)")
+    lambda_ax.set(yscale="log", xlabel="environment steps", title="lambda_f (target arms)")
+    fig.suptitle(f"{title}: followers' mean, median over seeds")
+    kl_ax.legend(fontsize=8)
+    lambda_ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("arms", nargs="*", type=Path)
     parser.add_argument("--eps-from", nargs="+", type=Path, metavar="ARM")
+    parser.add_argument("--plot", type=Path, help="a PNG of the arms' KL and lambda_f curves")
+    parser.add_argument("--title", default="")
     args = parser.parse_args()
+    if args.plot:
+        plot(args.arms, args.plot, args.title)
     if args.eps_from:
         medians = []
         for arm in args.eps_from:

@@ -53,14 +53,17 @@ def test_kl_target_evidence_chooses_eps_by_its_rule(tmp_path, monkeypatch, capsy
                 writer.add_scalar("diagnostics/ess_rate", 0.75, step)
                 if lambda_f:
                     writer.add_scalar("coupling/lambda_f_block_1", lambda_f, step)
+                    writer.add_scalar("coupling/kl_target", 0.1, step)
             writer.close()
         return str(tmp_path / name)
 
     a, b = arm("a", [0.1, 0.4, 0.2]), arm("b", [0.05, 0.05, 0.05], lambda_f=0.3)
-    monkeypatch.setattr(sys, "argv", ["kl_target_evidence.py", a, b, "--eps-from", a, b])
+    monkeypatch.setattr(sys, "argv", ["kl_target_evidence.py", a, b, "--eps-from", a, b,
+                                      "--plot", str(tmp_path / "kl.png")])
     runpy.run_path(str(REPO / "benchmarks" / "kl_target_evidence.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "median 0.2" in out and "median 0.05" in out
     assert "eps_KL = geometric mean 0.1, to one significant figure: 0.1" in out  # sqrt(0.2 * 0.05)
     assert "| a | 3 | 0.2 (0.1-0.4) | 0.500 | 0.750 | fixed |" in out
     assert "| b | 3 | 0.05 (0.05-0.05) | 0.500 | 0.750 | 0.3 |" in out
+    assert (tmp_path / "kl.png").stat().st_size > 0
