@@ -38,11 +38,16 @@ def end_lambda_f(scalars: dict) -> float:
     return float(np.mean([end_value(scalars, t) for t in tags])) if tags else math.nan
 
 
-def arm_rows(arm: Path) -> list:
+def arm_scalars(arm: Path) -> list:
+    """The scalars of every run (seed) of the arm."""
+    return [read_scalars(p / "summaries") for p in sorted(arm.iterdir())
+            if (p / "summaries").is_dir()]
+
+
+def arm_rows(runs: list) -> list:
     rows = []
-    for run in sorted(p for p in arm.iterdir() if (p / "summaries").is_dir()):
-        scalars = read_scalars(run / "summaries")
-        rows.append({"run": run.name,
+    for scalars in runs:
+        rows.append({
                      "kl": end_value(scalars, summaries.KL_LEADER_FOLLOWER_MEAN),
                      "is_deviation": end_value(scalars, summaries.IS_RATIO_DEVIATION),
                      "ess_rate": end_value(scalars, summaries.ESS_RATE),
@@ -50,14 +55,12 @@ def arm_rows(arm: Path) -> list:
     return rows
 
 
-def plot(arms, path: Path, title: str) -> None:
+def plot(arms: dict, path: Path, title: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, (kl_ax, lambda_ax) = plt.subplots(1, 2, figsize=(11, 4))
-    for arm in arms:
-        runs = [read_scalars(p / "summaries") for p in sorted(arm.iterdir())
-                if (p / "summaries").is_dir()]
+    for arm, runs in arms.items():
         steps = runs[0][summaries.KL_LEADER_FOLLOWER_MEAN][0]
         kls = np.median([r[summaries.KL_LEADER_FOLLOWER_MEAN][1][:len(steps)] for r in runs], axis=0)
         line, = kl_ax.plot(steps, kls, label=arm.name)
@@ -84,12 +87,13 @@ def main():
     parser.add_argument("--plot", type=Path, help="a PNG of the arms' KL and lambda_f curves")
     parser.add_argument("--title", default="")
     args = parser.parse_args()
+    arms = {arm: arm_scalars(arm) for arm in dict.fromkeys(args.arms + (args.eps_from or []))}
     if args.plot:
-        plot(args.arms, args.plot, args.title)
+        plot({arm: arms[arm] for arm in args.arms}, args.plot, args.title)
     if args.eps_from:
         medians = []
         for arm in args.eps_from:
-            kls = [row["kl"] for row in arm_rows(arm)]
+            kls = [row["kl"] for row in arm_rows(arms[arm])]
             medians.append(statistics.median(kls))
             print(f"{arm}: end KL per seed {', '.join(f'{v:.3g}' for v in kls)}; "
                   f"median {medians[-1]:.3g}")
@@ -100,7 +104,7 @@ def main():
               "ESS rate | lambda_f |")
         print("|---|---|---|---|---|---|")
         for arm in args.arms:
-            rows = arm_rows(arm)
+            rows = arm_rows(arms[arm])
             kls = [r["kl"] for r in rows]
             lambda_f = np.mean([r["lambda_f"] for r in rows])
             print(f"| {arm.name} | {len(rows)} | {statistics.median(kls):.3g} ({min(kls):.3g}-"

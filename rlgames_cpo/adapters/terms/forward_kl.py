@@ -92,8 +92,8 @@ class ForwardKl(Term):
     def stats(self):
         losses, self.losses = self.losses, []
         stats = {summaries.AWAC_LOSS: torch.stack(losses).mean().item()} if losses else {}
+        followers = range(1, self.agent.sapg.num_blocks)
         if self.agent.cpo.lambda_f_mode != "fixed":
-            followers = range(1, self.agent.sapg.num_blocks)
             stats.update({summaries.lambda_f_block(b): self.lambda_f[b].item() for b in followers})
         if self.measured_kl is not None:
             stats[summaries.KL_TARGET] = self.agent.cpo.kl_target
